@@ -1,0 +1,304 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError, formatProblem, toAppError } from '../../common/errors.js';
+import type { Problem } from '../../common/errors.js';
+import type { RunStatus } from '../../common/types.js';
+import { RUN_STATUSES } from '../../common/types.js';
+import { topologicalOrder } from '../../common/workflow/graph.js';
+import type { Engine } from '../engine/engine.js';
+import { loadProject, resolveEntryPoint } from '../engine/projects/index.js';
+import { loadWorkflowFile } from '../engine/workflow/load.js';
+import type { WorkflowExecution } from '../engine/workflow/execute.js';
+import { keyValues, parse, positiveInt } from './args.js';
+import { colorStatus, duration, runDetails, runJson, runsTable, stepsTable, workflowRunJson } from './format.js';
+import { HELP } from './help.js';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Whether stderr is a terminal (live progress, colours). */
+  tty: boolean;
+  cwd: string;
+  /** Registers what Ctrl-C should do while a command runs. */
+  onInterrupt: (fn: () => void) => void;
+}
+
+/** Exit codes: 0 success, 1 the run/workflow failed or was killed, 2 invalid input (nothing run). */
+export type ExitCode = 0 | 1 | 2;
+
+export type Command = (argv: string[], io: Io, engine: () => Engine) => Promise<ExitCode>;
+
+function help(io: Io, key: keyof typeof HELP): ExitCode {
+  io.out(HELP[key]);
+  return 0;
+}
+
+export const run: Command = async (argv, io, engine) => {
+  const { values, positionals } = parse(
+    argv,
+    {
+      entry: { type: 'string', short: 'e' },
+      param: { type: 'string', short: 'P', multiple: true },
+      'experiment-name': { type: 'string' },
+      'experiment-id': { type: 'string' },
+      'run-name': { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    { min: 1, max: 1, names: 'PROJECT' },
+  );
+  if (values.help) return help(io, 'run');
+  const e = engine();
+  const params = keyValues(values.param);
+  const sub = await e.runProject({
+    uri: positionals[0]!,
+    entryPoint: values.entry,
+    parameters: params,
+    experimentName: values['experiment-name'],
+    experimentId: values['experiment-id'],
+    runName: values['run-name'],
+    baseDir: io.cwd,
+  });
+  io.onInterrupt(() => void sub.cancel());
+  const stopLogs = values.quiet ? () => undefined : e.events.on('run.logAppended', (ev) => ev.runId === sub.runId && io.err(ev.text));
+  if (!values.json) io.err(`=== Run ${sub.runId} (${e.getRun(sub.runId).command}) ===\n`);
+  const ok = await sub.wait();
+  stopLogs();
+  const r = e.getRun(sub.runId);
+  if (values.json) io.out(JSON.stringify(runJson(r)) + '\n');
+  else {
+    io.err(`=== Run ${r.run_id} ${colorStatus(r.status, io.tty)} (exit code ${r.exit_code ?? '-'}, ${duration(r.start_time, r.end_time)}) ===\n`);
+    io.out(`${r.run_id} ${r.status}\n`);
+  }
+  return ok ? 0 : 1;
+};
+
+export const workflow: Command = async (argv, io, engine) => {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'validate':
+      return workflowValidate(rest, io);
+    case 'run':
+      return workflowRun(rest, io, engine);
+    case 'resume':
+      return workflowResume(rest, io, engine);
+    case 'show':
+      return workflowShow(rest, io, engine);
+    case 'list':
+      return workflowList(rest, io, engine);
+    case 'cancel':
+      return workflowCancel(rest, io, engine);
+    case undefined:
+    case '-h':
+    case '--help':
+      return help(io, 'workflow');
+    default:
+      throw new AppError('USAGE', `Unknown command 'workflow ${sub}'. Commands: validate, run, resume, show, list, cancel.`);
+  }
+};
+
+async function workflowValidate(argv: string[], io: Io): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'FILE' });
+  if (values.help) return help(io, 'workflow validate');
+  try {
+    const loaded = loadWorkflowFile(path.resolve(io.cwd, positionals[0]!), loadProject, resolveEntryPoint);
+    const order = topologicalOrder(loaded.spec);
+    if (values.json) io.out(JSON.stringify({ valid: true, name: loaded.spec.name, file: loaded.file, steps: order, problems: [] }) + '\n');
+    else io.out(`${loaded.file}: workflow '${loaded.spec.name}' is valid (${order.length} steps: ${order.join(' → ')})\n`);
+    return 0;
+  } catch (e) {
+    const err = toAppError(e);
+    if (!values.json) throw err;
+    const problems = ((err.details as { problems?: Problem[] } | undefined)?.problems ?? [{ code: err.code, message: err.message }]) as Problem[];
+    io.out(JSON.stringify({ valid: false, code: err.code, message: err.message, problems }) + '\n');
+    return 2;
+  }
+}
+
+const WORKFLOW_RUN_OPTIONS = {
+  param: { type: 'string', short: 'P', multiple: true },
+  'no-cache': { type: 'boolean' },
+  'max-parallel': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+async function workflowRun(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, WORKFLOW_RUN_OPTIONS, { min: 1, max: 1, names: 'FILE' });
+  if (values.help) return help(io, 'workflow run');
+  const maxParallel = positiveInt(values['max-parallel'], '--max-parallel');
+  const exec = await engine().startWorkflow(positionals[0]!, {
+    inputs: keyValues(values.param),
+    noCache: values['no-cache'],
+    maxParallel,
+    cwd: io.cwd,
+  });
+  return followWorkflow(exec, io, engine(), values);
+}
+
+async function workflowResume(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
+  const { values, positionals } = parse(
+    argv,
+    { ...WORKFLOW_RUN_OPTIONS, from: { type: 'string', multiple: true } },
+    { min: 1, max: 1, names: 'WORKFLOW_RUN_ID' },
+  );
+  if (values.help) return help(io, 'workflow resume');
+  const exec = await engine().resumeWorkflow(positionals[0]!, {
+    inputs: keyValues(values.param),
+    noCache: values['no-cache'],
+    maxParallel: positiveInt(values['max-parallel'], '--max-parallel'),
+    fromSteps: values.from,
+    cwd: io.cwd,
+  });
+  return followWorkflow(exec, io, engine(), values);
+}
+
+/** Live progress on stderr while a workflow runs; the result (text or JSON) on stdout. */
+async function followWorkflow(exec: WorkflowExecution, io: Io, e: Engine, values: { json?: boolean; quiet?: boolean }): Promise<ExitCode> {
+  io.onInterrupt(() => void exec.cancel());
+  const id = exec.workflowRunId;
+  const stepOf = new Map<string, string>();
+  const t0 = Date.now();
+  const stamp = () => `+${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  const offStep = e.events.on('step.updated', ({ workflowRunId, step }) => {
+    if (workflowRunId !== id) return;
+    if (step.status === 'RUNNING' && !step.run_id) return; // still being prepared; its launch follows
+    if (step.run_id) stepOf.set(step.run_id, step.step_name);
+    const run = step.run_id ? ` run ${step.run_id}` : '';
+    const why = step.status === 'CACHED' || step.status === 'SKIPPED' || step.status === 'FAILED' ? (step.reason ? ` — ${step.reason}` : '') : '';
+    io.err(`${stamp()} ${step.step_name}: ${colorStatus(step.status, io.tty)}${run}${why}\n`);
+  });
+  const offLog = values.quiet
+    ? () => undefined
+    : e.events.on('run.logAppended', ({ runId, text }) => {
+        const step = stepOf.get(runId);
+        if (!step) return;
+        const prefix = io.tty ? `\x1b[2m[${step}]\x1b[0m ` : `[${step}] `;
+        io.err(text.replace(/\n(?!$)/g, `\n${prefix}`).replace(/^/, prefix));
+      });
+  io.err(`workflow run ${id} started\n`);
+  const result = await exec.wait();
+  offStep();
+  offLog();
+  if (values.json) io.out(JSON.stringify(workflowRunJson(result)) + '\n');
+  else {
+    io.out(`workflow run ${result.workflow_run_id} ${result.status} (${duration(result.start_time, result.end_time)})\n`);
+    io.out(stepsTable(Object.values(result.steps)) + '\n');
+  }
+  return result.status === 'FINISHED' ? 0 : 1;
+}
+
+async function workflowShow(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'WORKFLOW_RUN_ID' });
+  if (values.help) return help(io, 'workflow show');
+  const w = engine().store.getWorkflowRun(positionals[0]!);
+  if (!w) throw new AppError('WORKFLOW_RUN_NOT_FOUND', `Workflow run '${positionals[0]}' not found.`);
+  if (values.json) io.out(JSON.stringify(workflowRunJson(w)) + '\n');
+  else io.out(`workflow run ${w.workflow_run_id} '${w.workflow_name}' ${w.status} (${duration(w.start_time, w.end_time)})\n${stepsTable(Object.values(w.steps))}\n`);
+  return 0;
+}
+
+async function workflowList(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
+  const { values } = parse(argv, { json: { type: 'boolean' }, 'max-results': { type: 'string' } }, { min: 0, max: 0, names: '' });
+  if (values.help) return help(io, 'workflow list');
+  const list = engine().store.listWorkflowRuns(positiveInt(values['max-results'], '--max-results') ?? 100);
+  if (values.json) io.out(JSON.stringify(list.map(workflowRunJson)) + '\n');
+  else
+    for (const w of list)
+      io.out(`${w.workflow_run_id}  ${w.status.padEnd(8)}  ${duration(w.start_time, w.end_time).padStart(7)}  ${w.workflow_name}\n`);
+  return 0;
+}
+
+async function workflowCancel(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, {}, { min: 1, max: 1, names: 'WORKFLOW_RUN_ID' });
+  if (values.help) return help(io, 'workflow cancel');
+  await engine().workflows.cancel(positionals[0]!);
+  io.out(`cancel requested for workflow run ${positionals[0]}\n`);
+  return 0;
+}
+
+export const runs: Command = async (argv, io, engine) => {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'list': {
+      const { values } = parse(
+        rest,
+        {
+          'experiment-name': { type: 'string' },
+          status: { type: 'string' },
+          'max-results': { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        { min: 0, max: 0, names: '' },
+      );
+      if (values.help) return help(io, 'runs list');
+      const status = values.status?.toUpperCase();
+      if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
+        throw new AppError('USAGE', `--status must be one of ${RUN_STATUSES.join(', ')}, got '${values.status}'.`);
+      }
+      const list = engine().listRuns({
+        experimentName: values['experiment-name'],
+        status: status as RunStatus | undefined,
+        limit: positiveInt(values['max-results'], '--max-results'),
+      });
+      io.out(values.json ? JSON.stringify(list.map(runJson)) + '\n' : runsTable(list) + '\n');
+      return 0;
+    }
+    case 'show': {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'RUN_ID' });
+      if (values.help) return help(io, 'runs show');
+      const r = engine().getRun(positionals[0]!);
+      io.out(values.json ? JSON.stringify(runJson(r)) + '\n' : runDetails(r) + '\n');
+      return 0;
+    }
+    case 'logs': {
+      const { values, positionals } = parse(rest, {}, { min: 1, max: 1, names: 'RUN_ID' });
+      if (values.help) return help(io, 'runs logs');
+      const file = engine().logPath(positionals[0]!);
+      if (file && fs.existsSync(file)) await pipeFile(file, io);
+      return 0;
+    }
+    case 'cancel': {
+      const { values, positionals } = parse(rest, {}, { min: 1, max: 1, names: 'RUN_ID' });
+      if (values.help) return help(io, 'runs cancel');
+      const e = engine();
+      const r = e.getRun(positionals[0]!);
+      const before = r.status;
+      const status = await e.cancelRun(r.run_id);
+      io.out(before === 'RUNNING' || before === 'SCHEDULED' ? `${r.run_id} ${status}\n` : `${r.run_id} had already ended (${status})\n`);
+      return 0;
+    }
+    case 'rerun': {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } }, { min: 1, max: 1, names: 'RUN_ID' });
+      if (values.help) return help(io, 'runs rerun');
+      const e = engine();
+      const sub = await e.rerun(positionals[0]!);
+      io.onInterrupt(() => void sub.cancel());
+      const off = values.quiet ? () => undefined : e.events.on('run.logAppended', (ev) => ev.runId === sub.runId && io.err(ev.text));
+      const ok = await sub.wait();
+      off();
+      const r = e.getRun(sub.runId);
+      io.out(values.json ? JSON.stringify(runJson(r)) + '\n' : `${r.run_id} ${r.status}\n`);
+      return ok ? 0 : 1;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+      return help(io, 'runs');
+    default:
+      throw new AppError('USAGE', `Unknown command 'runs ${sub}'. Commands: list, show, logs, cancel, rerun.`);
+  }
+};
+
+function pipeFile(file: string, io: Io): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = fs.createReadStream(file, { encoding: 'utf8' });
+    s.on('data', (chunk) => io.out(chunk as string));
+    s.on('end', resolve);
+    s.on('error', reject);
+  });
+}
+
+export function formatProblems(problems: Problem[]): string {
+  return problems.map(formatProblem).join('\n');
+}

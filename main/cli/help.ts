@@ -1,0 +1,80 @@
+/** Help texts, one per command (kept in step with docs/cli.md). */
+export const HELP = {
+  main: `baton — run MLflow Project entry points and multi-step workflows, with a local run history.
+
+Usage: baton <command> [options]
+
+Commands:
+  run PROJECT                 Run one entry point of a project (like \`mlflow run\`)
+  workflow validate FILE      Check a workflow file and report every problem
+  workflow run FILE           Run a workflow
+  workflow resume ID          Re-run what failed, was killed or skipped in a workflow run
+  workflow show ID            Show a workflow run and its steps
+  workflow list               List workflow runs
+  workflow cancel ID          Cancel a running workflow run
+  runs list                   List runs
+  runs show RUN_ID            Show one run
+  runs logs RUN_ID            Print a run's captured output
+  runs cancel RUN_ID          Stop a running run (its whole process tree)
+  runs rerun RUN_ID           Run a run again with the same parameters
+
+Options: -h, --help   --version
+Data folder: $BATON_HOME, else the platform's app-data folder.
+Exit codes: 0 success, 1 the run or workflow failed or was killed, 2 invalid input (nothing was run).
+`,
+  run: `Usage: baton run PROJECT [-e ENTRY] [-P NAME=VALUE]... [--experiment-name NAME] [--json]
+
+Runs an entry point of the MLflow project in the folder PROJECT, as \`mlflow run\` does.
+  -e, --entry ENTRY            entry point name or .py/.sh file (default: main)
+  -P, --param NAME=VALUE       a parameter value (repeatable)
+  --experiment-name NAME       experiment for the run (created when missing; default: Default)
+  --experiment-id ID           experiment id instead of a name
+  --run-name NAME              a name for the run (default: a random one)
+  --json                       print the run as one JSON object on stdout
+  -q, --quiet                  do not stream the run's output to stderr
+`,
+  workflow: `Usage: baton workflow <validate|run|resume|show|list|cancel> ...
+
+  validate FILE [--json]
+  run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--json] [-q]
+  resume WORKFLOW_RUN_ID [--from STEP]... [--no-cache] [--max-parallel N] [--json] [-q]
+  show WORKFLOW_RUN_ID [--json]
+  list [--max-results N] [--json]
+  cancel WORKFLOW_RUN_ID
+`,
+  'workflow validate': `Usage: baton workflow validate FILE [--json]
+
+Checks the workflow file and every project and entry point it names; reports every problem with its line.
+`,
+  'workflow run': `Usage: baton workflow run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--json]
+
+  -P, --param NAME=VALUE   a value for a workflow input (repeatable)
+  --no-cache               run every step, even when an earlier identical run could be reused
+  --max-parallel N         how many steps may run at once (default: the number of CPU cores)
+  --json                   print {workflow_run_id, status, steps: {NAME: {status, run_id, cached}}} on stdout
+  -q, --quiet              do not stream the steps' output to stderr
+`,
+  'workflow resume': `Usage: baton workflow resume WORKFLOW_RUN_ID [--from STEP]... [--no-cache] [--max-parallel N] [--json]
+
+Starts a new workflow run of the same workflow (as it was run) that reuses the steps that finished
+and runs only those that failed, were killed or were skipped. With --from STEP, runs STEP and
+everything downstream of it again instead.
+`,
+  'workflow show': `Usage: baton workflow show WORKFLOW_RUN_ID [--json]\n`,
+  'workflow list': `Usage: baton workflow list [--max-results N] [--json]\n`,
+  'workflow cancel': `Usage: baton workflow cancel WORKFLOW_RUN_ID\n`,
+  runs: `Usage: baton runs <list|show|logs|cancel|rerun> ...
+
+  list [--experiment-name NAME] [--status STATUS] [--max-results N] [--json]
+  show RUN_ID [--json]
+  logs RUN_ID
+  cancel RUN_ID
+  rerun RUN_ID [--json]
+A RUN_ID may be shortened to any unique prefix of 6 or more characters.
+`,
+  'runs list': `Usage: baton runs list [--experiment-name NAME] [--status STATUS] [--max-results N] [--json]\n`,
+  'runs show': `Usage: baton runs show RUN_ID [--json]\n`,
+  'runs logs': `Usage: baton runs logs RUN_ID\n\nPrints the run's captured stdout and stderr.\n`,
+  'runs cancel': `Usage: baton runs cancel RUN_ID\n\nStops the run's whole process tree (SIGTERM, then SIGKILL after a grace period); the run ends KILLED.\n`,
+  'runs rerun': `Usage: baton runs rerun RUN_ID [--json]\n\nRuns the run's project entry point again with the same parameters and experiment.\n`,
+} as const;

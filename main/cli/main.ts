@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppError, toAppError } from '../../common/errors.js';
+import type { ErrorCode } from '../../common/errors.js';
+import { Engine } from '../engine/engine.js';
+import type { Command, ExitCode, Io } from './commands.js';
+import { run, runs, workflow } from './commands.js';
+import { HELP } from './help.js';
+
+const COMMANDS: Record<string, Command> = { run, workflow, runs };
+
+/** Errors that mean "the input was wrong and nothing ran": exit code 2. */
+const SYSTEM_ERRORS: ErrorCode[] = ['INTERNAL', 'STORE_ERROR', 'LAUNCH_FAILED'];
+
+/** The package version, from the nearest package.json above this file (source or compiled). */
+function version(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+/**
+ * The CLI: results on stdout, progress and logs on stderr, `error[CODE]: message` on stderr for
+ * any failure, never a stack trace. Ctrl-C cancels what is running (a second one forces it).
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<ExitCode> {
+  let engine: Engine | null = null;
+  const getEngine = (): Engine => (engine ??= Engine.open());
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      io.out(HELP.main);
+      return 0;
+    }
+    if (name === '--version' || name === '-V') {
+      io.out(`${version()}\n`);
+      return 0;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) throw new AppError('USAGE', `Unknown command '${name}'. Run 'baton --help' for the list of commands.`);
+    return await cmd(rest, io, getEngine);
+  } catch (e) {
+    const err = toAppError(e);
+    io.err(`error[${err.code}]: ${err.message}\n`);
+    return SYSTEM_ERRORS.includes(err.code) ? 1 : 2;
+  } finally {
+    if (engine) await (engine as Engine).close({ cancelRunning: true }).catch(() => undefined);
+  }
+}
+
+function processIo(): Io {
+  let interrupt: (() => void) | null = null;
+  let interrupted = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted++;
+    if (interrupted === 1 && interrupt) {
+      process.stderr.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: cancelling (press Ctrl-C again to stop at once)…\n`);
+      interrupt();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', () => undefined); // a closed pipe (| head) must not crash a run
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    tty: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+    onInterrupt: (fn) => {
+      interrupt = fn;
+    },
+  };
+}

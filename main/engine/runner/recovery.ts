@@ -1,0 +1,80 @@
+import type { RunStatus } from '../../../common/types.js';
+import type { EngineEmitter } from '../events.js';
+import type { Store } from '../store/store.js';
+import { isProcessAlive } from './process.js';
+import type { RunManager } from './run-manager.js';
+import { readExitCode } from './run-manager.js';
+
+export interface RecoveryReport {
+  settled: { runId: string; status: RunStatus; reason: string }[];
+  reattached: string[];
+  workflowRuns: string[];
+}
+
+/**
+ * Settles what a Baton process that died left behind. A run whose supervisor is alive (another
+ * Baton) is left alone; a run whose process is still alive is reattached; a run whose process is
+ * gone is settled from the exit code its launcher recorded, or FAILED/KILLED with a tag saying why.
+ */
+export function recoverOrphans(store: Store, runs: RunManager, events: EngineEmitter): RecoveryReport {
+  const report: RecoveryReport = { settled: [], reattached: [], workflowRuns: [] };
+  for (const row of store.activeRuns()) {
+    if (runs.isLive(row.run_id)) continue;
+    if (row.supervisor_pid === null && row.pid === null && row.status === 'RUNNING') continue; // created via the tracking API
+    if (row.supervisor_pid !== process.pid && isProcessAlive(row.supervisor_pid, row.supervisor_start)) continue;
+    if (row.pid !== null && isProcessAlive(row.pid, row.process_start)) {
+      runs.reattach(row.run_id, row.pid, row.process_start, row.log_path, row.exit_file);
+      report.reattached.push(row.run_id);
+      continue;
+    }
+    const code = readExitCode(row.exit_file);
+    let status: RunStatus;
+    let reason: string;
+    if (row.pid === null) {
+      status = row.cancel_requested ? 'KILLED' : 'FAILED';
+      reason = 'Baton exited before the step was launched.';
+    } else if (code !== null) {
+      status = code === 0 ? 'FINISHED' : row.cancel_requested ? 'KILLED' : 'FAILED';
+      reason = `Baton exited while the step was running; the step ended later with exit code ${code}.`;
+    } else {
+      status = row.cancel_requested ? 'KILLED' : 'FAILED';
+      reason = 'Baton exited while the step was running and the process is gone; its exit code is unknown.';
+    }
+    store.finishRun(row.run_id, status, code, Date.now(), { 'baton.settled': reason });
+    events.emit('run.updated', { runId: row.run_id, status, workflowRunId: row.workflow_run_id, stepName: null });
+    report.settled.push({ runId: row.run_id, status, reason });
+  }
+  for (const wf of store.activeWorkflowRuns()) {
+    if (isProcessAlive(wf.supervisor_pid, wf.supervisor_start)) continue;
+    const run = store.getWorkflowRun(wf.workflow_run_id);
+    if (!run) continue;
+    const cancelled = store.workflowCancelRequested(wf.workflow_run_id);
+    store.db.transaction(() => {
+      for (const step of Object.values(run.steps)) {
+        if (step.status === 'PENDING') {
+          store.updateStep(wf.workflow_run_id, step.step_name, {
+            status: 'SKIPPED',
+            reason: 'Baton exited before this step started; resume the workflow run to run it.',
+          });
+        } else if (step.status === 'RUNNING' && step.run_id) {
+          const r = store.getRun(step.run_id);
+          if (r && (r.status === 'FINISHED' || r.status === 'FAILED' || r.status === 'KILLED')) {
+            store.updateStep(wf.workflow_run_id, step.step_name, { status: r.status, runId: r.run_id, reason: r.tags['baton.settled'] ?? null });
+          } else {
+            store.updateStep(wf.workflow_run_id, step.step_name, {
+              status: 'FAILED',
+              runId: step.run_id,
+              reason: 'Baton exited while this step was running; its run is watched separately.',
+            });
+          }
+        } else if (step.status === 'RUNNING') {
+          store.updateStep(wf.workflow_run_id, step.step_name, { status: 'FAILED', reason: 'Baton exited while launching this step.' });
+        }
+      }
+      store.finishWorkflowRun(wf.workflow_run_id, cancelled ? 'KILLED' : 'FAILED', Date.now());
+    })();
+    events.emit('workflowRun.updated', { workflowRunId: wf.workflow_run_id, status: cancelled ? 'KILLED' : 'FAILED' });
+    report.workflowRuns.push(wf.workflow_run_id);
+  }
+  return report;
+}

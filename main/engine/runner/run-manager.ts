@@ -1,0 +1,366 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AppError } from '../../../common/errors.js';
+import type { EntryPointSpec, GitInfo, ProjectSpec, RunStatus } from '../../../common/types.js';
+import { isTerminal } from '../../../common/types.js';
+import type { EngineEmitter } from '../events.js';
+import type { HomeLayout } from '../paths.js';
+import { computeParameters, gitInfo, loadProject, resolveEntryPoint } from '../projects/index.js';
+import type { ExperimentRecord, RunInputLink, Store } from '../store/store.js';
+import { DEFAULT_EXPERIMENT_NAME, fileUri } from '../store/store.js';
+import { LogTail } from './log-tail.js';
+import { isGroupAlive, isProcessAlive, launch, processStartTime, sleep, stopGroup } from './process.js';
+import { randomRunName } from './run-names.js';
+
+export interface RunRequest {
+  /** The project folder (absolute, or relative to baseDir). */
+  uri: string;
+  entryPoint?: string;
+  parameters?: Record<string, string>;
+  experimentName?: string;
+  experimentId?: string;
+  runName?: string;
+  /** The folder relative `path` parameters and the project uri are resolved against (default: cwd). */
+  baseDir?: string;
+}
+
+/** Links a run to the workflow step that made it. */
+export interface RunContext {
+  workflowRunId?: string;
+  stepName?: string;
+  cacheKey?: string | null;
+  inputs?: RunInputLink[];
+  tags?: Record<string, string>;
+}
+
+/** Everything a run needs, computed and validated before any run record exists. */
+export interface PreparedRun {
+  project: ProjectSpec;
+  entryPoint: EntryPointSpec;
+  params: Record<string, string>;
+  extra: Record<string, string>;
+  command: string;
+  experiment: ExperimentRecord;
+  git: GitInfo | null;
+  runName: string;
+}
+
+export interface TrackingEndpoint {
+  uri: string;
+  token: string | null;
+}
+
+interface LiveRun {
+  pgid: number;
+  done: Promise<RunStatus>;
+  cancelling: boolean;
+  /** Started by another (dead) Baton process and only watched by this one. */
+  reattached: boolean;
+}
+
+/** Grace period between SIGTERM and SIGKILL when a run is cancelled. */
+export const DEFAULT_GRACE_MS = 5000;
+
+/**
+ * Creates, launches, watches and settles runs. A run is created only after every validation has
+ * passed, its process lives in its own process group, and its final status is written exactly once.
+ */
+export class RunManager {
+  private readonly live = new Map<string, LiveRun>();
+  private readonly supervisorStart = processStartTime(process.pid);
+  private disposed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly layout: HomeLayout,
+    private readonly events: EngineEmitter,
+    private readonly tracking: () => Promise<TrackingEndpoint>,
+    private readonly graceMs = DEFAULT_GRACE_MS,
+  ) {}
+
+  /** Validates a request completely (project, entry point, every parameter) without side effects on the history. */
+  async prepare(req: RunRequest, git?: Promise<GitInfo | null>): Promise<PreparedRun> {
+    const baseDir = req.baseDir ?? process.cwd();
+    const project = loadProject(path.resolve(baseDir, req.uri));
+    const entryPoint = resolveEntryPoint(project, req.entryPoint ?? 'main');
+    const { params, extra, command } = computeParameters(entryPoint, req.parameters ?? {}, { baseDir });
+    const experiment = this.resolveExperiment(req);
+    const info = await (git ?? gitInfo(project.dir));
+    return { project, entryPoint, params, extra, command, experiment, git: info, runName: req.runName ?? randomRunName() };
+  }
+
+  private resolveExperiment(req: RunRequest): ExperimentRecord {
+    if (req.experimentId !== undefined) {
+      const exp = this.store.getExperiment(req.experimentId);
+      if (!exp) throw new AppError('EXPERIMENT_NOT_FOUND', `Experiment with id '${req.experimentId}' does not exist.`);
+      return exp;
+    }
+    // Like `mlflow run --experiment-name`: an unknown name creates the experiment.
+    return this.store.getOrCreateExperiment(req.experimentName ?? DEFAULT_EXPERIMENT_NAME);
+  }
+
+  /** Creates the run (SCHEDULED), launches its process (RUNNING) and returns its id. */
+  async start(p: PreparedRun, ctx: RunContext = {}): Promise<string> {
+    const runId = randomBytes(16).toString('hex');
+    const runDir = path.join(this.layout.runsDir, runId);
+    const artifactDir = path.join(this.layout.artifactRoot, p.experiment.experiment_id, runId, 'artifacts');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.mkdirSync(artifactDir, { recursive: true });
+    const logPath = path.join(runDir, 'output.log');
+    const exitFile = path.join(runDir, 'exit_code');
+    fs.writeFileSync(logPath, '');
+    const now = Date.now();
+    this.store.createRun({
+      runId,
+      experimentId: p.experiment.experiment_id,
+      runName: p.runName,
+      userId: currentUser(),
+      projectDir: p.project.dir,
+      entryPoint: p.entryPoint.name,
+      command: p.command,
+      artifactUri: fileUri(artifactDir),
+      logPath,
+      exitFile,
+      // Logged as given (MLflow logs the shell-quoted form, e.g. 'a b').
+      params: { ...p.params, ...p.extra },
+      tags: { ...runTags(p), ...(ctx.tags ?? {}) },
+      workflowRunId: ctx.workflowRunId ?? null,
+      stepName: ctx.stepName ?? null,
+      cacheKey: ctx.cacheKey ?? null,
+      inputs: ctx.inputs,
+      time: now,
+    });
+    this.emit(runId, 'SCHEDULED');
+
+    let tracking: TrackingEndpoint;
+    try {
+      tracking = await this.tracking();
+    } catch (e) {
+      this.settleLaunchFailure(runId, e);
+      return runId;
+    }
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MLFLOW_RUN_ID: runId,
+      MLFLOW_TRACKING_URI: tracking.uri,
+      MLFLOW_EXPERIMENT_ID: p.experiment.experiment_id,
+    };
+    if (tracking.token) env.MLFLOW_TRACKING_TOKEN = tracking.token;
+    else delete env.MLFLOW_TRACKING_TOKEN;
+
+    let proc;
+    try {
+      proc = await launch({ command: p.command, cwd: p.project.dir, env, logPath, exitFile });
+    } catch (e) {
+      this.settleLaunchFailure(runId, e);
+      return runId;
+    }
+    this.store.markRunning(runId, {
+      time: Date.now(),
+      pid: proc.pid,
+      processStart: processStartTime(proc.pid),
+      supervisorPid: process.pid,
+      supervisorStart: this.supervisorStart,
+    });
+    this.emit(runId, 'RUNNING');
+    this.watch(runId, proc.pid, logPath, proc.exited);
+    return runId;
+  }
+
+  private settleLaunchFailure(runId: string, e: unknown): void {
+    const msg = e instanceof Error ? e.message : String(e);
+    this.store.finishRun(runId, 'FAILED', null, Date.now(), { 'baton.launch_error': msg });
+    this.emit(runId, 'FAILED');
+  }
+
+  /** Follows the log and settles the run when its process exits. */
+  private watch(runId: string, pgid: number, logPath: string, exited: Promise<{ code: number }>): void {
+    const tail = new LogTail(logPath, (text) => this.events.emit('run.logAppended', { runId, text }));
+    tail.start();
+    const entry: LiveRun = { pgid, cancelling: false, reattached: false, done: Promise.resolve('RUNNING') };
+    entry.done = exited.then(({ code }) => {
+      tail.stop();
+      const status = this.finalStatus(runId, code, entry.cancelling);
+      this.store.finishRun(runId, status, code, Date.now());
+      this.live.delete(runId);
+      this.emit(runId, status);
+      return status;
+    });
+    this.live.set(runId, entry);
+  }
+
+  /** FINISHED exactly when the exit code is 0 (as MLflow); KILLED when someone cancelled it. */
+  private finalStatus(runId: string, code: number, cancelling: boolean): RunStatus {
+    if (code === 0) return 'FINISHED';
+    if (cancelling || this.store.runProcess(runId)?.cancel_requested) return 'KILLED';
+    return 'FAILED';
+  }
+
+  /**
+   * Keeps watching a run whose supervisor died but whose process is alive: polls the process and
+   * settles the run from the exit-code file the launcher writes.
+   */
+  reattach(runId: string, pid: number, processStart: string | null, logPath: string | null, exitFile: string | null): void {
+    if (this.live.has(runId)) return;
+    const entry: LiveRun = { pgid: pid, cancelling: false, reattached: true, done: Promise.resolve('RUNNING') };
+    const tail = logPath ? new LogTail(logPath, (text) => this.events.emit('run.logAppended', { runId, text })) : null;
+    tail?.start();
+    this.store.markRunning(runId, {
+      time: this.store.getRun(runId)?.start_time ?? Date.now(),
+      pid,
+      processStart,
+      supervisorPid: process.pid,
+      supervisorStart: this.supervisorStart,
+    });
+    entry.done = (async () => {
+      while (isProcessAlive(pid, processStart)) {
+        if (this.disposed) {
+          // This process is going away: leave the run to the next Baton that opens the history.
+          tail?.stop();
+          this.live.delete(runId);
+          return 'RUNNING';
+        }
+        await sleep(200);
+      }
+      tail?.stop();
+      const code = readExitCode(exitFile);
+      const status: RunStatus =
+        code === null ? (entry.cancelling ? 'KILLED' : 'FAILED') : this.finalStatus(runId, code, entry.cancelling);
+      const tags: Record<string, string> = { 'baton.reattached': 'true' };
+      if (code === null) tags['baton.settled'] = 'The process ended while no Baton was watching it; its exit code is unknown.';
+      this.store.finishRun(runId, status, code, Date.now(), tags);
+      this.live.delete(runId);
+      this.emit(runId, status);
+      return status;
+    })();
+    this.live.set(runId, entry);
+  }
+
+  isLive(runId: string): boolean {
+    return this.live.has(runId);
+  }
+
+  liveRunIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /** Resolves with the final status; works for runs watched by this process or by another one. */
+  async waitFor(runId: string): Promise<RunStatus> {
+    const live = this.live.get(runId);
+    if (live) return live.done;
+    for (;;) {
+      const row = this.store.runProcess(runId);
+      if (!row) throw new AppError('RUN_NOT_FOUND', `Run '${runId}' not found.`);
+      if (isTerminal(row.status)) return row.status;
+      const again = this.live.get(runId);
+      if (again) return again.done;
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Stops the run's whole process tree: SIGTERM to its process group, SIGKILL after the grace period.
+   * Works for a run started by another Baton process too (its pid is in the history).
+   */
+  async cancel(runId: string): Promise<RunStatus> {
+    const row = this.store.runProcess(runId);
+    if (!row) throw new AppError('RUN_NOT_FOUND', `Run '${runId}' not found.`);
+    if (isTerminal(row.status)) return row.status;
+    this.store.requestCancel(runId);
+    const live = this.live.get(runId);
+    if (live) {
+      live.cancelling = true;
+      await stopGroup(live.pgid, this.graceMs);
+      return live.done;
+    }
+    if (row.status === 'SCHEDULED' || !row.pid) {
+      // Not launched yet: the launcher sees cancel_requested; if nobody owns it, settle it here.
+      if (!isProcessAlive(row.supervisor_pid, row.supervisor_start) || row.supervisor_pid === process.pid) {
+        this.store.finishRun(runId, 'KILLED', null, Date.now());
+        this.emit(runId, 'KILLED');
+        return 'KILLED';
+      }
+      return this.waitFor(runId);
+    }
+    if (isProcessAlive(row.pid, row.process_start) || isGroupAlive(row.pid)) await stopGroup(row.pid, this.graceMs);
+    if (isProcessAlive(row.supervisor_pid, row.supervisor_start) && row.supervisor_pid !== process.pid) {
+      // The owning Baton process sees the exit and records KILLED.
+      return this.waitFor(runId);
+    }
+    const code = readExitCode(row.exit_file);
+    this.store.finishRun(runId, 'KILLED', code, Date.now());
+    this.emit(runId, 'KILLED');
+    return 'KILLED';
+  }
+
+  /** Cancels every run this process started (Ctrl-C, shutdown); reattached runs are left running. */
+  async cancelAll(): Promise<void> {
+    await Promise.all([...this.live].filter(([, l]) => !l.reattached).map(([id]) => this.cancel(id)));
+  }
+
+  /** Stops watching reattached runs; they stay RUNNING for the next Baton process to pick up. */
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private emit(runId: string, status: RunStatus): void {
+    const row = this.store.getRun(runId);
+    this.events.emit('run.updated', {
+      runId,
+      status,
+      workflowRunId: row?.workflow_run_id ?? null,
+      stepName: row?.step_name ?? null,
+    });
+  }
+}
+
+export function readExitCode(file: string | null): number | null {
+  if (!file) return null;
+  try {
+    const text = fs.readFileSync(file, 'utf8').trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+/** The system tags MLflow sets on a project run (mlflow/projects/utils.py), plus Baton's own. */
+function runTags(p: PreparedRun): Record<string, string> {
+  const tags: Record<string, string> = {
+    'mlflow.user': currentUser(),
+    'mlflow.source.name': sourceName(p),
+    'mlflow.source.type': 'PROJECT',
+    'mlflow.project.entryPoint': p.entryPoint.name,
+    'mlflow.project.backend': 'local',
+    'mlflow.project.env': 'local',
+    'mlflow.runName': p.runName,
+  };
+  if (p.git) {
+    tags['mlflow.source.git.commit'] = p.git.commit;
+    if (p.git.branch) {
+      tags['mlflow.source.git.branch'] = p.git.branch;
+      tags['mlflow.gitBranchName'] = p.git.branch;
+    }
+    if (p.git.repoUrl) {
+      tags['mlflow.source.git.repoURL'] = p.git.repoUrl;
+      tags['mlflow.gitRepoURL'] = p.git.repoUrl;
+    }
+    tags['baton.git.dirty'] = String(p.git.dirty);
+  }
+  return tags;
+}
+
+/** MLflow names a local project in a git repository by its repo URL, else by its absolute path. */
+function sourceName(p: PreparedRun): string {
+  return p.git?.repoUrl ?? p.project.dir;
+}

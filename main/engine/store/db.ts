@@ -1,0 +1,55 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../../common/errors.js';
+import * as m001 from './migrations/001-initial.js';
+
+export type Db = Database.Database;
+
+/** Numbered migrations; PRAGMA user_version records how many are applied. Never edit one once released. */
+const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  { version: 1, name: 'initial', sql: m001.sql },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (creating if needed) the history database: WAL, foreign keys, busy timeout, migrations. */
+export function openDatabase(file: string): Db {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (e) {
+    throw new AppError('STORE_ERROR', `Cannot open the run history at ${file}: ${(e as Error).message}`);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    migrate(db, file);
+  } catch (e) {
+    db.close();
+    if (e instanceof AppError) throw e;
+    throw new AppError('STORE_ERROR', `Cannot use the run history at ${file}: ${(e as Error).message}`);
+  }
+  return db;
+}
+
+function migrate(db: Db, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new AppError(
+      'STORE_ERROR',
+      `The run history at ${file} has schema version ${current}, newer than this Baton understands (${SCHEMA_VERSION}). Upgrade Baton.`,
+    );
+  }
+  for (const mig of MIGRATIONS) {
+    if (mig.version <= current) continue;
+    // Each migration and its version bump commit together; a crash leaves the previous version intact.
+    db.transaction(() => {
+      db.exec(mig.sql);
+      db.pragma(`user_version = ${mig.version}`);
+    }).immediate();
+  }
+}
