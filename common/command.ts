@@ -146,7 +146,8 @@ export function isValidExtraParamName(name: string): boolean {
 // Command templates: Python str.format with keyword arguments only.
 // ---------------------------------------------------------------------------------------------
 
-export type TemplatePart = { kind: 'text'; text: string } | { kind: 'field'; name: string; raw: string; offset: number };
+export type TemplatePart =
+  { kind: 'text'; text: string } | { kind: 'field'; name: string; raw: string; offset: number };
 
 export interface ParsedTemplate {
   parts: TemplatePart[];
@@ -180,7 +181,9 @@ export function parseCommandTemplate(command: string): ParsedTemplate {
         continue;
       }
       if (i + 1 >= n) {
-        problems.push(`Single '{' encountered in format string at position ${i + 1} (write {{ for a literal brace)`);
+        problems.push(
+          `Single '{' encountered in format string at position ${i + 1} (write {{ for a literal brace)`,
+        );
         break;
       }
       let j = i + 1;
@@ -190,7 +193,9 @@ export function parseCommandTemplate(command: string): ParsedTemplate {
         else if (command[j] === '}' && --depth === 0) break;
       }
       if (j >= n) {
-        problems.push(`expected '}' before end of string: the placeholder at position ${i + 1} is not closed (write {{ for a literal brace)`);
+        problems.push(
+          `expected '}' before end of string: the placeholder at position ${i + 1} is not closed (write {{ for a literal brace)`,
+        );
         break;
       }
       const raw = command.slice(i, j + 1);
@@ -210,7 +215,9 @@ export function parseCommandTemplate(command: string): ParsedTemplate {
         i += 2;
         continue;
       }
-      problems.push(`Single '}' encountered in format string at position ${i + 1} (write }} for a literal brace)`);
+      problems.push(
+        `Single '}' encountered in format string at position ${i + 1} (write }} for a literal brace)`,
+      );
       i += 1;
       continue;
     }
@@ -241,7 +248,10 @@ function fieldProblem(inner: string, raw: string): string | null {
 export function commandTemplateProblems(ep: EntryPointSpec): Problem[] {
   const parsed = parseCommandTemplate(ep.command);
   const declared = new Set(ep.parameters.map((p) => p.name));
-  const out: Problem[] = parsed.problems.map((m) => ({ code: 'MLPROJECT_INVALID', message: `Entry point '${ep.name}': ${m}` }));
+  const out: Problem[] = parsed.problems.map((m) => ({
+    code: 'MLPROJECT_INVALID',
+    message: `Entry point '${ep.name}': ${m}`,
+  }));
   const seen = new Set<string>();
   for (const part of parsed.parts) {
     if (part.kind === 'field' && !declared.has(part.name) && !seen.has(part.name)) {
@@ -319,7 +329,10 @@ export function validateParameterValues(
     const value = own(params, p.name);
     if (value === undefined) continue;
     if (value.includes('\0')) {
-      problems.push({ code: 'PARAM_INVALID', message: `The value of parameter ${p.name} contains a NUL character, which cannot be passed to a process` });
+      problems.push({
+        code: 'PARAM_INVALID',
+        message: `The value of parameter ${p.name} contains a NUL character, which cannot be passed to a process`,
+      });
       continue;
     }
     if (p.type === 'float' && !isPythonFloat(value)) {
@@ -348,13 +361,21 @@ export function validateParameterValues(
           `as --${name}: names must start with a letter or _ and contain only letters, digits, _, . and -`,
       });
     } else if (value.includes('\0')) {
-      problems.push({ code: 'PARAM_INVALID', message: `The value of parameter ${name} contains a NUL character, which cannot be passed to a process` });
+      problems.push({
+        code: 'PARAM_INVALID',
+        message: `The value of parameter ${name} contains a NUL character, which cannot be passed to a process`,
+      });
     }
   }
   return problems;
 }
 
-const CODE_PRIORITY: ErrorCode[] = ['PARAM_MISSING', 'PARAM_INVALID', 'PARAM_NAME_INVALID', 'MLPROJECT_INVALID'];
+const CODE_PRIORITY: ErrorCode[] = [
+  'PARAM_MISSING',
+  'PARAM_INVALID',
+  'PARAM_NAME_INVALID',
+  'MLPROJECT_INVALID',
+];
 
 /**
  * One AppError for a list of problems: a single problem keeps its own (MLflow) message; several
@@ -362,7 +383,8 @@ const CODE_PRIORITY: ErrorCode[] = ['PARAM_MISSING', 'PARAM_INVALID', 'PARAM_NAM
  * invalid value, then invalid name). details.problems holds them all.
  */
 export function parameterProblemsError(ep: EntryPointSpec, problems: Problem[]): AppError {
-  const code = CODE_PRIORITY.find((c) => problems.some((p) => p.code === c)) ?? problems[0]?.code ?? 'PARAM_INVALID';
+  const code =
+    CODE_PRIORITY.find((c) => problems.some((p) => p.code === c)) ?? problems[0]?.code ?? 'PARAM_INVALID';
   const message =
     problems.length === 1 && problems[0]
       ? problems[0].message
@@ -378,7 +400,11 @@ export function parameterProblemsError(ep: EntryPointSpec, problems: Problem[]):
  * that is not a declared parameter (Python's KeyError), 'PARAM_MISSING' when a declared
  * parameter used by the command has no value, 'PARAM_NAME_INVALID' for an unusable extra name.
  */
-export function renderCommand(ep: EntryPointSpec, finalParams: Record<string, string>, extraParams: Record<string, string>): string {
+export function renderCommand(
+  ep: EntryPointSpec,
+  finalParams: Record<string, string>,
+  extraParams: Record<string, string>,
+): string {
   const parsed = parseCommandTemplate(ep.command);
   const templateProblems = commandTemplateProblems(ep);
   if (templateProblems.length) {
@@ -409,7 +435,10 @@ export function renderCommand(ep: EntryPointSpec, finalParams: Record<string, st
   }
   for (const [key, value] of Object.entries(extraParams)) {
     if (!isValidExtraParamName(key)) {
-      throw new AppError('PARAM_NAME_INVALID', `Parameter name ${JSON.stringify(key)} cannot be passed on the command line as --${key}`);
+      throw new AppError(
+        'PARAM_NAME_INVALID',
+        `Parameter name ${JSON.stringify(key)} cannot be passed on the command line as --${key}`,
+      );
     }
     out += ` --${key} ${shellQuote(value)}`;
   }

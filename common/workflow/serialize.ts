@@ -45,7 +45,11 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
   };
 
   if (doc.errors.length) {
-    for (const e of doc.errors) add(`invalid YAML: ${e.message}`, posAt(e.pos[0]));
+    for (const e of doc.errors) {
+      const message =
+        e.code === 'MULTIPLE_DOCS' ? 'the file holds several YAML documents ("---"); a workflow file is one document' : e.message;
+      add(`invalid YAML: ${message}`, posAt(e.pos[0]));
+    }
     return { problems: sortProblems(problems) };
   }
 
@@ -54,6 +58,13 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
     const n = deref(node);
     const range = (n as Node | null | undefined)?.range;
     return range ? posAt(range[0]) : fallback;
+  };
+  /** Where a pair's value is; the key's position for an empty value (`key:` with nothing after it). */
+  const valuePos = (pair: Pair): SourcePos | undefined => {
+    const v = deref(pair.value);
+    const range = (v as Node | null | undefined)?.range;
+    if (!range || (isScalar(v) && v.value === null && range[0] === range[1])) return nodePos(pair.key);
+    return posAt(range[0]);
   };
   const sourceOf = (node: unknown): string => {
     const range = (deref(node) as Node | null | undefined)?.range;
@@ -110,7 +121,7 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
     if (!pair) return null;
     const t = scalarText(pair.value);
     if (t === undefined) {
-      add(`${what} must be text, not ${kindOf(pair.value)}`, nodePos(pair.value, nodePos(pair.key)));
+      add(`${what} must be text, not ${kindOf(pair.value)}`, valuePos(pair));
       return null;
     }
     return t;
@@ -135,12 +146,12 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
   } else {
     const v = deref(versionPair.value);
     if (!(isScalar(v) && v.value === WORKFLOW_VERSION)) {
-      const shown = scalarText(v);
+      const isNumber = isScalar(v) && (typeof v.value === 'number' || typeof v.value === 'bigint');
       add(
-        shown === null || shown === undefined
-          ? `"version" must be ${WORKFLOW_VERSION}, not ${kindOf(v)}`
-          : `unsupported version "${shown}": this version of Baton reads workflow files with "version: ${WORKFLOW_VERSION}"`,
-        nodePos(v, nodePos(versionPair.key)),
+        isNumber
+          ? `unsupported version ${scalarText(v) ?? ''}: this version of Baton reads workflow files with "version: ${WORKFLOW_VERSION}"`
+          : `"version" must be the number ${WORKFLOW_VERSION}, not ${kindOf(v)}`,
+        valuePos(versionPair),
       );
     }
   }
@@ -159,7 +170,7 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
   // name, description, experiment
   const namePair = top.get('name');
   if (namePair) {
-    const namePos = nodePos(namePair.value, nodePos(namePair.key));
+    const namePos = valuePos(namePair);
     if (namePos) spec.namePos = namePos;
     spec.name = optionalText(namePair, '"name"') ?? '';
   }
@@ -208,7 +219,7 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
       if (typePair) setType(typePair.value);
       const defaultPair = keys.get('default');
       if (defaultPair) {
-        const dp = nodePos(defaultPair.value, nodePos(defaultPair.key));
+        const dp = valuePos(defaultPair);
         const d = scalarText(defaultPair.value);
         if (d === undefined) {
           add(`${where}: "default" must be a single value, not ${kindOf(defaultPair.value)}`, dp);
@@ -226,7 +237,7 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
     }
     add(
       `${where} must be a type (${PARAM_TYPES.join(', ')}) or a mapping with type, default and description, not ${kindOf(value)}`,
-      nodePos(value, keyPos),
+      valuePos(pair),
     );
     return input;
   }
@@ -265,14 +276,14 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
 
     const projectPair = keys.get('project');
     if (projectPair) {
-      const pp = nodePos(projectPair.value, nodePos(projectPair.key));
+      const pp = valuePos(projectPair);
       if (pp) step.projectPos = pp;
       step.project = optionalText(projectPair, `${where}: "project"`) ?? '';
     }
 
     const epPair = keys.get('entry_point');
     if (epPair) {
-      const ep = nodePos(epPair.value, nodePos(epPair.key));
+      const ep = valuePos(epPair);
       if (ep) step.entryPointPos = ep;
       const t = scalarText(epPair.value);
       if (t === undefined) add(`${where}: "entry_point" must be a name, not ${kindOf(epPair.value)}`, ep);
@@ -324,7 +335,7 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
 
     const cachePair = keys.get('cache');
     if (cachePair) {
-      const cp = nodePos(cachePair.value, nodePos(cachePair.key));
+      const cp = valuePos(cachePair);
       if (cp) step.cachePos = cp;
       const cv = deref(cachePair.value);
       if (isScalar(cv) && typeof cv.value === 'boolean') step.cache = cv.value;

@@ -17,17 +17,35 @@ interface GitRun {
 
 /** Environment for git: no inherited repository overrides, no prompts, no optional index writes. */
 function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY']) delete env[k];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+  };
+  for (const k of [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_PREFIX',
+    'GIT_COMMON_DIR',
+    'GIT_OBJECT_DIRECTORY',
+  ])
+    delete env[k];
   return env;
 }
 
 /** Runs git in `cwd`; never rejects (a missing git binary or folder is `ok: false`). */
 function git(args: string[], cwd: string): Promise<GitRun> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, env: gitEnv(), maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', windowsHide: true }, (err, stdout) => {
-      resolve({ ok: !err, stdout: err ? '' : stdout });
-    });
+    execFile(
+      'git',
+      args,
+      { cwd, env: gitEnv(), maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
+      (err, stdout) => {
+        resolve({ ok: !err, stdout: err ? '' : stdout });
+      },
+    );
   });
 }
 
@@ -53,7 +71,10 @@ export async function gitInfo(dir: string): Promise<GitInfo | null> {
   ]);
   const commit = head.stdout.trim();
   if (!head.ok || !commit) return null;
-  const names = remotes.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  const names = remotes.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const remote = names.includes('origin') ? 'origin' : names[0];
   let repoUrl: string | null = null;
   if (remote !== undefined) {
@@ -73,7 +94,13 @@ export async function gitInfo(dir: string): Promise<GitInfo | null> {
 // ---------------------------------------------------------------------------------------------
 
 /** Folders never hashed in the files fingerprint. */
-export const FINGERPRINT_SKIP_DIRS: readonly string[] = ['.git', 'node_modules', '__pycache__', '.venv', 'mlruns'];
+export const FINGERPRINT_SKIP_DIRS: readonly string[] = [
+  '.git',
+  'node_modules',
+  '__pycache__',
+  '.venv',
+  'mlruns',
+];
 
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
@@ -110,7 +137,8 @@ async function entryLine(abs: string, rel: string): Promise<string> {
   if (st.isSymbolicLink()) {
     const target = await fs.promises.readlink(abs).catch(() => '');
     const t = await fs.promises.stat(abs).catch(() => null);
-    if (t?.isFile()) return `${rel}\0file-link:${target}:${t.mode & 0o111 ? 'x' : '-'}\0${await fileDigest(abs)}\n`;
+    if (t?.isFile())
+      return `${rel}\0file-link:${target}:${t.mode & 0o111 ? 'x' : '-'}\0${await fileDigest(abs)}\n`;
     return `${rel}\0link:${target}\n`;
   }
   if (st.isFile()) return `${rel}\0file:${st.mode & 0o111 ? 'x' : '-'}\0${await fileDigest(abs)}\n`;
@@ -167,7 +195,8 @@ export interface ProjectFingerprint {
 export async function projectFingerprint(dir: string): Promise<ProjectFingerprint> {
   const abs = path.resolve(dir);
   const st = await fs.promises.stat(abs).catch(() => null);
-  if (!st?.isDirectory()) throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${abs} does not exist`, { path: abs });
+  if (!st?.isDirectory())
+    throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${abs} does not exist`, { path: abs });
 
   const head = await git(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], abs);
   const commit = head.stdout.trim();
@@ -178,9 +207,12 @@ export async function projectFingerprint(dir: string): Promise<ProjectFingerprin
       git(['ls-files', '-z', '--others', '--exclude-standard', '--', '.'], abs),
     ]);
     if (changed.ok && untracked.ok) {
-      const paths = [...new Set([...zsplit(changed.stdout), ...zsplit(untracked.stdout)].map((p) => p.replace(/\/$/, '')))].sort(byCodeUnit);
+      const paths = [
+        ...new Set([...zsplit(changed.stdout), ...zsplit(untracked.stdout)].map((p) => p.replace(/\/$/, ''))),
+      ].sort(byCodeUnit);
       const short = commit.slice(0, 7);
-      if (paths.length === 0) return { hash: sha256(`git\0${commit}`), kind: 'git', description: `git ${short}` };
+      if (paths.length === 0)
+        return { hash: sha256(`git\0${commit}`), kind: 'git', description: `git ${short}` };
       const h = createHash('sha256').update(`git\0${commit}\0`);
       for (const rel of paths) h.update(await entryLine(path.join(abs, ...rel.split('/')), rel));
       return {
@@ -191,5 +223,9 @@ export async function projectFingerprint(dir: string): Promise<ProjectFingerprin
     }
   }
   const { hash, files } = await hashTree(abs);
-  return { hash, kind: 'files', description: `files sha256 ${hash.slice(0, 12)}… (${files} file${files === 1 ? '' : 's'})` };
+  return {
+    hash,
+    kind: 'files',
+    description: `files sha256 ${hash.slice(0, 12)}… (${files} file${files === 1 ? '' : 's'})`,
+  };
 }

@@ -32,14 +32,24 @@ function readFolder(dir: string): fs.Dirent[] {
     st = fs.statSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${dir} does not exist`, { path: dir });
-    throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${dir} cannot be read: ${(e as Error).message}`, { path: dir });
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${dir} does not exist`, { path: dir });
+    throw new AppError(
+      'MLPROJECT_NOT_FOUND',
+      `Project folder ${dir} cannot be read: ${(e as Error).message}`,
+      { path: dir },
+    );
   }
-  if (!st.isDirectory()) throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${dir} is not a folder`, { path: dir });
+  if (!st.isDirectory())
+    throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${dir} is not a folder`, { path: dir });
   try {
     return fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    throw new AppError('MLPROJECT_NOT_FOUND', `Project folder ${dir} cannot be read: ${(e as Error).message}`, { path: dir });
+    throw new AppError(
+      'MLPROJECT_NOT_FOUND',
+      `Project folder ${dir} cannot be read: ${(e as Error).message}`,
+      { path: dir },
+    );
   }
 }
 
@@ -58,7 +68,11 @@ export function findMlprojectFile(dir: string): string | null {
     throw problemsError(
       'MLPROJECT_INVALID',
       `Project folder ${abs} contains ${matches.length} MLproject files (${matches.join(', ')}); MLflow would use whichever the file system lists first. Keep only one.`,
-      matches.map((m) => ({ code: 'MLPROJECT_INVALID', file: path.join(abs, m), message: 'one of several MLproject files in the folder' })),
+      matches.map((m) => ({
+        code: 'MLPROJECT_INVALID',
+        file: path.join(abs, m),
+        message: 'one of several MLproject files in the folder',
+      })),
     );
   }
   const name = matches[0];
@@ -185,7 +199,10 @@ function parseParameter(r: Reader, epName: string, entry: Entry): ParameterSpec 
   if (isStringScalar(value)) return { name, type: value.value, default: null, required: true, ...base };
   // ... otherwise a mapping with optional type (default "string") and default.
   if (!isMap(value)) {
-    r.problem(value ?? keyNode, `parameter '${name}' of entry point '${epName}' must be a type name (e.g. ${name}: float) or a mapping like {type: float, default: 0.1}, not ${kindOf(value)}`);
+    r.problem(
+      value ?? keyNode,
+      `parameter '${name}' of entry point '${epName}' must be a type name (e.g. ${name}: float) or a mapping like {type: float, default: 0.1}, not ${kindOf(value)}`,
+    );
     return null;
   }
   let type = 'string';
@@ -195,13 +212,19 @@ function parseParameter(r: Reader, epName: string, entry: Entry): ParameterSpec 
     if (e.key === 'type') {
       if (isNullScalar(e.value)) continue;
       if (!isStringScalar(e.value)) {
-        r.problem(e.value ?? e.keyNode, `the type of parameter '${name}' of entry point '${epName}' must be a name such as string, float, int, path or uri, not ${kindOf(e.value)}`);
+        r.problem(
+          e.value ?? e.keyNode,
+          `the type of parameter '${name}' of entry point '${epName}' must be a name such as string, float, int, path or uri, not ${kindOf(e.value)}`,
+        );
         ok = false;
       } else type = e.value.value;
     } else if (e.key === 'default') {
       if (isNullScalar(e.value)) continue;
       if (!isScalar(e.value)) {
-        r.problem(e.value ?? e.keyNode, `the default of parameter '${name}' of entry point '${epName}' must be a single value, not ${kindOf(e.value)}`);
+        r.problem(
+          e.value ?? e.keyNode,
+          `the default of parameter '${name}' of entry point '${epName}' must be a single value, not ${kindOf(e.value)}`,
+        );
         ok = false;
       } else def = scalarText(e.value);
     }
@@ -213,7 +236,10 @@ function parseParameter(r: Reader, epName: string, entry: Entry): ParameterSpec 
 function parseEntryPoint(r: Reader, entry: Entry): EntryPointSpec | null {
   const { key: name, keyNode, value } = entry;
   if (!isMap(value)) {
-    r.problem(value ?? keyNode, `entry point '${name}' must be a mapping with a command (and optional parameters), not ${kindOf(value)}`);
+    r.problem(
+      value ?? keyNode,
+      `entry point '${name}' must be a mapping with a command (and optional parameters), not ${kindOf(value)}`,
+    );
     return null;
   }
   let command: string | null = null;
@@ -237,7 +263,10 @@ function parseEntryPoint(r: Reader, entry: Entry): EntryPointSpec | null {
     } else if (e.key === 'parameters') {
       if (isNullScalar(e.value)) continue;
       if (!isMap(e.value)) {
-        r.problem(e.value, `the parameters of entry point '${name}' must be a mapping of parameter names to types or {type, default} mappings, not ${kindOf(e.value)}`);
+        r.problem(
+          e.value,
+          `the parameters of entry point '${name}' must be a mapping of parameter names to types or {type, default} mappings, not ${kindOf(e.value)}`,
+        );
         ok = false;
         continue;
       }
@@ -273,23 +302,35 @@ function parseEnv(r: Reader, dir: string, top: Map<string, Entry>): EnvChoice | 
   if (docker && !isNullScalar(docker.value) && !(isMap(docker.value) && docker.value.items.length === 0)) {
     const v = docker.value;
     if (!isMap(v)) {
-      r.problem(v, `docker_env must be a mapping with an image (e.g. docker_env: {image: my-image}), not ${kindOf(v)}`);
+      r.problem(
+        v,
+        `docker_env must be a mapping with an image (e.g. docker_env: {image: my-image}), not ${kindOf(v)}`,
+      );
       return null;
     }
     const js: unknown = v.toJS(r.doc);
     const obj = (js ?? {}) as Record<string, unknown>;
     let ok = true;
     if (!obj.image) {
-      r.problem(docker.keyNode, 'Project configuration (MLproject file) was invalid: Docker environment specified but no image attribute found.');
+      r.problem(
+        docker.keyNode,
+        'Project configuration (MLproject file) was invalid: Docker environment specified but no image attribute found.',
+      );
       ok = false;
     }
     const volumes = obj.volumes;
     if (volumes && !(Array.isArray(volumes) && volumes.every((i) => typeof i === 'string'))) {
-      r.problem(docker.keyNode, `Project configuration (MLproject file) was invalid: Docker volumes must be a list of strings, e.g.: '["/path1/:/path1", "/path2/:/path2"])`);
+      r.problem(
+        docker.keyNode,
+        `Project configuration (MLproject file) was invalid: Docker volumes must be a list of strings, e.g.: '["/path1/:/path1", "/path2/:/path2"])`,
+      );
       ok = false;
     }
     const environment = obj.environment;
-    if (environment && !(Array.isArray(environment) && environment.every((i) => typeof i === 'string' || Array.isArray(i)))) {
+    if (
+      environment &&
+      !(Array.isArray(environment) && environment.every((i) => typeof i === 'string' || Array.isArray(i)))
+    ) {
       r.problem(
         docker.keyNode,
         'Project configuration (MLproject file) was invalid: environment must be a list containing either strings (to copy environment ' +
@@ -312,7 +353,10 @@ function parseEnv(r: Reader, dir: string, top: Map<string, Entry>): EnvChoice | 
     }
     const file = path.resolve(dir, e.value.value);
     if (!fs.existsSync(file)) {
-      r.problem(e.value, `Project specified ${label} ${path.join(dir, e.value.value)}, but no such file was found.`);
+      r.problem(
+        e.value,
+        `Project specified ${label} ${path.join(dir, e.value.value)}, but no such file was found.`,
+      );
       return null;
     }
     return { kind: key, value: file };
@@ -336,7 +380,12 @@ export function parseMlproject(text: string, file: string, dir: string): Project
   if (doc.errors.length) {
     const problems: Problem[] = doc.errors.map((e) => {
       const at = e.linePos?.[0];
-      return { code: 'MLPROJECT_INVALID', file, ...(at ? { line: at.line, column: at.col } : {}), message: yamlErrorMessage(e.message) };
+      return {
+        code: 'MLPROJECT_INVALID',
+        file,
+        ...(at ? { line: at.line, column: at.col } : {}),
+        message: yamlErrorMessage(e.message),
+      };
     });
     throw problemsError('MLPROJECT_INVALID', headline, problems);
   }
@@ -346,7 +395,10 @@ export function parseMlproject(text: string, file: string, dir: string): Project
   // An empty file (or only comments) is a project without entry points.
   if (isNullScalar(root)) return spec;
   if (!isMap(root)) {
-    r.problem(root, `the top level must be a mapping with keys such as name, python_env, conda_env, docker_env and entry_points, not ${kindOf(root)}`);
+    r.problem(
+      root,
+      `the top level must be a mapping with keys such as name, python_env, conda_env, docker_env and entry_points, not ${kindOf(root)}`,
+    );
     throw problemsError('MLPROJECT_INVALID', headline, r.problems);
   }
   const top = new Map(r.entries(root).map((e) => [e.key, e] as const));
@@ -363,7 +415,10 @@ export function parseMlproject(text: string, file: string, dir: string): Project
   const eps = top.get('entry_points');
   if (eps && !isNullScalar(eps.value)) {
     if (!isMap(eps.value)) {
-      r.problem(eps.value, `entry_points must be a mapping of entry point names to {command, parameters}, not ${kindOf(eps.value)}`);
+      r.problem(
+        eps.value,
+        `entry_points must be a mapping of entry point names to {command, parameters}, not ${kindOf(eps.value)}`,
+      );
     } else {
       for (const e of r.entries(eps.value)) {
         const ep = parseEntryPoint(r, e);
@@ -384,7 +439,8 @@ export function parseMlproject(text: string, file: string, dir: string): Project
 export function loadProject(dir: string): ProjectSpec {
   const abs = path.resolve(dir);
   const file = findMlprojectFile(abs);
-  if (file === null) return { dir: abs, name: null, mlprojectPath: null, env: defaultEnv(abs), entryPoints: [] };
+  if (file === null)
+    return { dir: abs, name: null, mlprojectPath: null, env: defaultEnv(abs), entryPoints: [] };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -395,7 +451,11 @@ export function loadProject(dir: string): ProjectSpec {
         { code: 'MLPROJECT_INVALID', file, message: 'expected a YAML file, found a folder' },
       ]);
     }
-    throw new AppError('MLPROJECT_NOT_FOUND', `MLproject file ${file} cannot be read: ${(e as Error).message}`, { path: file });
+    throw new AppError(
+      'MLPROJECT_NOT_FOUND',
+      `MLproject file ${file} cannot be read: ${(e as Error).message}`,
+      { path: file },
+    );
   }
   return parseMlproject(text, file, abs);
 }
@@ -455,7 +515,11 @@ function escapeBraces(s: string): string {
  * here, a missing script fails when it runs); else AppError ENTRY_POINT_NOT_FOUND with MLflow's
  * message. `env` is the environment to read SHELL from (defaults to process.env).
  */
-export function resolveEntryPoint(project: ProjectSpec, name: string = DEFAULT_ENTRY_POINT, env: NodeJS.ProcessEnv = process.env): EntryPointSpec {
+export function resolveEntryPoint(
+  project: ProjectSpec,
+  name: string = DEFAULT_ENTRY_POINT,
+  env: NodeJS.ProcessEnv = process.env,
+): EntryPointSpec {
   const declared = project.entryPoints.find((ep) => ep.name === name);
   if (declared) return declared;
   const ext = pythonSplitext(name);

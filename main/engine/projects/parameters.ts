@@ -6,7 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EntryPointSpec } from '../../../common/types.js';
-import { localPathOrNull, parameterProblemsError, renderCommand, splitParameters, validateParameterValues } from '../../../common/command.js';
+import {
+  localPathOrNull,
+  parameterProblemsError,
+  renderCommand,
+  splitParameters,
+  validateParameterValues,
+} from '../../../common/command.js';
 
 export interface ComputedParameters {
   /** Declared parameters in declaration order (user value or default), unquoted; local `path` values absolute. */
@@ -36,7 +42,11 @@ export function resolvePathValue(value: string, baseDir: string): string | null 
   return fs.existsSync(abs) ? abs : null;
 }
 
-export function computeParameters(ep: EntryPointSpec, user: Record<string, string>, opts: { baseDir: string }): ComputedParameters {
+export function computeParameters(
+  ep: EntryPointSpec,
+  user: Record<string, string>,
+  opts: { baseDir: string },
+): ComputedParameters {
   const baseDir = path.resolve(opts.baseDir);
   const problems = validateParameterValues(ep, user, (name, value) =>
     resolvePathValue(value, baseDir) === null ? missingPathMessage(name, value) : null,

@@ -6,11 +6,16 @@ import fs from 'node:fs';
  * process across pid reuse. null where /proc is not available.
  */
 export function processStartTime(pid: number): string | null {
+  return procStat(pid)?.start ?? null;
+}
+
+/** State and start time from /proc/PID/stat; null where /proc is not available. */
+function procStat(pid: number): { state: string; start: string | null } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 2 (comm) may contain spaces and parentheses; fields after the last ')' are fixed.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19] ?? null; // field 22 overall
+    return { state: rest[0] ?? '', start: rest[19] ?? null }; // fields 3 and 22 overall
   } catch {
     return null;
   }
@@ -24,10 +29,11 @@ export function isProcessAlive(pid: number | null, start: string | null): boolea
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (start === null) return true;
-  const now = processStartTime(pid);
-  // A zombie or an unreadable /proc entry: trust the signal check; otherwise the start must match.
-  return now === null || now === start;
+  const stat = procStat(pid);
+  // An unreadable /proc entry: trust the signal check. A zombie (an orphan nobody reaped yet) has ended.
+  if (stat === null) return true;
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return start === null || stat.start === start;
 }
 
 /** Whether any process of the group is still alive. */

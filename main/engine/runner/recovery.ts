@@ -21,7 +21,8 @@ export function recoverOrphans(store: Store, runs: RunManager, events: EngineEmi
   for (const row of store.activeRuns()) {
     if (runs.isLive(row.run_id)) continue;
     if (row.supervisor_pid === null && row.pid === null && row.status === 'RUNNING') continue; // created via the tracking API
-    if (row.supervisor_pid !== process.pid && isProcessAlive(row.supervisor_pid, row.supervisor_start)) continue;
+    // Supervised by a live Baton process (or by another engine inside this one): not ours to settle.
+    if (isProcessAlive(row.supervisor_pid, row.supervisor_start)) continue;
     if (row.pid !== null && isProcessAlive(row.pid, row.process_start)) {
       runs.reattach(row.run_id, row.pid, row.process_start, row.log_path, row.exit_file);
       report.reattached.push(row.run_id);

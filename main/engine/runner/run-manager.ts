@@ -225,6 +225,10 @@ export class RunManager {
         await sleep(200);
       }
       tail?.stop();
+      if (this.disposed) {
+        this.live.delete(runId);
+        return 'RUNNING';
+      }
       const code = readExitCode(exitFile);
       const status: RunStatus =
         code === null ? (entry.cancelling ? 'KILLED' : 'FAILED') : this.finalStatus(runId, code, entry.cancelling);
@@ -277,7 +281,7 @@ export class RunManager {
     }
     if (row.status === 'SCHEDULED' || !row.pid) {
       // Not launched yet: the launcher sees cancel_requested; if nobody owns it, settle it here.
-      if (!isProcessAlive(row.supervisor_pid, row.supervisor_start) || row.supervisor_pid === process.pid) {
+      if (!isProcessAlive(row.supervisor_pid, row.supervisor_start)) {
         this.store.finishRun(runId, 'KILLED', null, Date.now());
         this.emit(runId, 'KILLED');
         return 'KILLED';
@@ -285,8 +289,8 @@ export class RunManager {
       return this.waitFor(runId);
     }
     if (isProcessAlive(row.pid, row.process_start) || isGroupAlive(row.pid)) await stopGroup(row.pid, this.graceMs);
-    if (isProcessAlive(row.supervisor_pid, row.supervisor_start) && row.supervisor_pid !== process.pid) {
-      // The owning Baton process sees the exit and records KILLED.
+    if (isProcessAlive(row.supervisor_pid, row.supervisor_start)) {
+      // The owning Baton (another process, or another engine in this one) sees the exit and records KILLED.
       return this.waitFor(runId);
     }
     const code = readExitCode(row.exit_file);

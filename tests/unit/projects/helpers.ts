@@ -64,7 +64,13 @@ export function gitSync(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd, GIT_DIR: undefined, GIT_WORK_TREE: undefined },
+    env: {
+      ...process.env,
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: cwd,
+      GIT_DIR: undefined,
+      GIT_WORK_TREE: undefined,
+    },
   }).trim();
 }
 

@@ -24,8 +24,8 @@ entry_points:
     command: python validate.py
 `;
 
-describe('loadProject: finding the project and its MLproject file', () => {
-  test('MLproject is found by case-insensitive exact name', () => {
+void describe('loadProject: finding the project and its MLproject file', () => {
+  void test('MLproject is found by case-insensitive exact name', () => {
     const dir = project({ mlProject: 'name: lower\n', 'MLproject.bak': 'name: not-me\n' });
     const p = loadProject(dir);
     assert.equal(p.name, 'lower');
@@ -33,7 +33,7 @@ describe('loadProject: finding the project and its MLproject file', () => {
     assert.equal(p.dir, dir);
   });
 
-  test('two MLproject files (different case) are an error naming both', (t) => {
+  void test('two MLproject files (different case) are an error naming both', (t) => {
     const dir = project({ MLproject: 'name: a\n', mlproject: 'name: b\n' });
     if (fs.readdirSync(dir).length < 2) return t.skip('case-insensitive file system');
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
@@ -44,19 +44,19 @@ describe('loadProject: finding the project and its MLproject file', () => {
     );
   });
 
-  test('a missing folder is MLPROJECT_NOT_FOUND naming the path', () => {
+  void test('a missing folder is MLPROJECT_NOT_FOUND naming the path', () => {
     const missing = path.join(tmpDir(), 'nope');
     const e = expectAppError(() => loadProject(missing), 'MLPROJECT_NOT_FOUND');
     assert.ok(e.message.includes(missing), e.message);
   });
 
-  test('a file instead of a folder is MLPROJECT_NOT_FOUND', () => {
+  void test('a file instead of a folder is MLPROJECT_NOT_FOUND', () => {
     const dir = project({ 'train.py': '' });
     const e = expectAppError(() => loadProject(path.join(dir, 'train.py')), 'MLPROJECT_NOT_FOUND');
     assert.match(e.message, /is not a folder/);
   });
 
-  test('a folder without MLproject has no declared entry points, only .py/.sh scripts', () => {
+  void test('a folder without MLproject has no declared entry points, only .py/.sh scripts', () => {
     const dir = project({ 'train.py': 'print(1)\n' });
     const p = loadProject(dir);
     assert.equal(p.mlprojectPath, null);
@@ -71,7 +71,7 @@ describe('loadProject: finding the project and its MLproject file', () => {
     );
   });
 
-  test('an empty MLproject file is a project with no entry points', () => {
+  void test('an empty MLproject file is a project with no entry points', () => {
     for (const content of ['', '\n\n', '# only a comment\n', '---\n']) {
       const p = loadProject(project({ MLproject: content }));
       assert.deepEqual(p.entryPoints, [], JSON.stringify(content));
@@ -80,8 +80,8 @@ describe('loadProject: finding the project and its MLproject file', () => {
   });
 });
 
-describe('loadProject: parsing', () => {
-  test('entry points, parameter types and defaults (written form kept)', () => {
+void describe('loadProject: parsing', () => {
+  void test('entry points, parameter types and defaults (written form kept)', () => {
     const dir = project({ MLproject: FULL });
     const p = loadProject(dir);
     assert.equal(p.name, 'Demo Project');
@@ -110,12 +110,16 @@ describe('loadProject: parsing', () => {
     assert.deepEqual(p.entryPoints[1]?.parameters, []);
   });
 
-  test('block scalar commands lose their trailing newline', () => {
-    const p = loadProject(project({ MLproject: 'entry_points:\n  main:\n    command: |\n      python a.py\n      python b.py\n' }));
+  void test('block scalar commands lose their trailing newline', () => {
+    const p = loadProject(
+      project({
+        MLproject: 'entry_points:\n  main:\n    command: |\n      python a.py\n      python b.py\n',
+      }),
+    );
     assert.equal(p.entryPoints[0]?.command, 'python a.py\npython b.py');
   });
 
-  test('YAML anchors and merge keys work as in PyYAML', () => {
+  void test('YAML anchors and merge keys work as in PyYAML', () => {
     const src = `x-common: &common
   type: float
   default: 0.5
@@ -136,9 +140,11 @@ entry_points:
     ]);
   });
 
-  test('malformed YAML is MLPROJECT_INVALID with file:line:column', () => {
+  void test('malformed YAML is MLPROJECT_INVALID with file:line:column', () => {
     // An unquoted command containing ": " is a classic MLproject mistake.
-    const dir = project({ MLproject: 'name: x\nentry_points:\n  main:\n    command: python a.py --opt: {x}\n' });
+    const dir = project({
+      MLproject: 'name: x\nentry_points:\n  main:\n    command: python a.py --opt: {x}\n',
+    });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     const file = path.join(dir, 'MLproject');
     const [first] = problemsOf(e);
@@ -150,25 +156,27 @@ entry_points:
     assert.ok(!/\n\s+at /.test(e.message), 'no stack trace in the message');
   });
 
-  test('badly indented YAML is located', () => {
-    const dir = project({ MLproject: 'name: x\nentry_points:\n  main:\n    command: python a.py\n   parameters: {a: float}\n' });
+  void test('badly indented YAML is located', () => {
+    const dir = project({
+      MLproject: 'name: x\nentry_points:\n  main:\n    command: python a.py\n   parameters: {a: float}\n',
+    });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     assert.equal(problemsOf(e)[0]?.line, 5);
   });
 
-  test('a tab used for indentation is located', () => {
+  void test('a tab used for indentation is located', () => {
     const dir = project({ MLproject: 'entry_points:\n\tmain:\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     assert.equal(problemsOf(e)[0]?.line, 2);
   });
 
-  test('duplicate keys are an error (PyYAML would silently keep the last)', () => {
+  void test('duplicate keys are an error (PyYAML would silently keep the last)', () => {
     const dir = project({ MLproject: 'name: a\nname: b\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     assert.equal(problemsOf(e)[0]?.line, 2);
   });
 
-  test('a top level that is not a mapping is located', () => {
+  void test('a top level that is not a mapping is located', () => {
     const dir = project({ MLproject: '- main\n- other\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     const [pb] = problemsOf(e);
@@ -177,15 +185,22 @@ entry_points:
     assert.ok(e.message.includes(`${path.join(dir, 'MLproject')}:1:1:`), e.message);
   });
 
-  test('two environment keys: MLflow message, located at the second key', () => {
-    const dir = project({ MLproject: 'name: x\npython_env: python_env.yaml\nconda_env: conda.yaml\n', 'python_env.yaml': '', 'conda.yaml': '' });
+  void test('two environment keys: MLflow message, located at the second key', () => {
+    const dir = project({
+      MLproject: 'name: x\npython_env: python_env.yaml\nconda_env: conda.yaml\n',
+      'python_env.yaml': '',
+      'conda.yaml': '',
+    });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     const [pb] = problemsOf(e);
-    assert.equal(pb?.message, "Project cannot contain multiple environment fields: {'python_env', 'conda_env'}");
+    assert.equal(
+      pb?.message,
+      "Project cannot contain multiple environment fields: {'python_env', 'conda_env'}",
+    );
     assert.deepEqual([pb?.line, pb?.column], [3, 1]);
   });
 
-  test('entry_points that is not a mapping is located', () => {
+  void test('entry_points that is not a mapping is located', () => {
     const dir = project({ MLproject: 'name: x\nentry_points:\n  - main\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     const [pb] = problemsOf(e);
@@ -193,22 +208,30 @@ entry_points:
     assert.deepEqual([pb?.line, pb?.column], [3, 3]);
   });
 
-  test('an entry point without command is located at its name', () => {
-    const dir = project({ MLproject: 'entry_points:\n  main:\n    parameters: {a: float}\n  other:\n    command: ok\n' });
+  void test('an entry point without command is located at its name', () => {
+    const dir = project({
+      MLproject: 'entry_points:\n  main:\n    parameters: {a: float}\n  other:\n    command: ok\n',
+    });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     const [pb] = problemsOf(e);
     assert.equal(pb?.message, "entry point 'main' has no command");
     assert.deepEqual([pb?.line, pb?.column], [2, 3]);
   });
 
-  test('an entry point that is not a mapping, or a non-text command, is invalid', () => {
-    const e1 = expectAppError(() => loadProject(project({ MLproject: 'entry_points:\n  main: python a.py\n' })), 'MLPROJECT_INVALID');
+  void test('an entry point that is not a mapping, or a non-text command, is invalid', () => {
+    const e1 = expectAppError(
+      () => loadProject(project({ MLproject: 'entry_points:\n  main: python a.py\n' })),
+      'MLPROJECT_INVALID',
+    );
     assert.match(problemsOf(e1)[0]?.message ?? '', /entry point 'main' must be a mapping/);
-    const e2 = expectAppError(() => loadProject(project({ MLproject: 'entry_points:\n  main:\n    command: [a, b]\n' })), 'MLPROJECT_INVALID');
+    const e2 = expectAppError(
+      () => loadProject(project({ MLproject: 'entry_points:\n  main:\n    command: [a, b]\n' })),
+      'MLPROJECT_INVALID',
+    );
     assert.equal(problemsOf(e2)[0]?.line, 3);
   });
 
-  test('every bad parameter spec is reported at once, each located', () => {
+  void test('every bad parameter spec is reported at once, each located', () => {
     const src = `entry_points:
   main:
     parameters:
@@ -233,82 +256,105 @@ entry_points:
     for (const p of pbs) assert.equal(p.file, path.join(dir, 'MLproject'));
   });
 
-  test('parameters that is not a mapping is invalid', () => {
-    const e = expectAppError(() => loadProject(project({ MLproject: 'entry_points:\n  main:\n    parameters: [a]\n    command: run\n' })), 'MLPROJECT_INVALID');
+  void test('parameters that is not a mapping is invalid', () => {
+    const e = expectAppError(
+      () =>
+        loadProject(
+          project({ MLproject: 'entry_points:\n  main:\n    parameters: [a]\n    command: run\n' }),
+        ),
+      'MLPROJECT_INVALID',
+    );
     assert.equal(problemsOf(e)[0]?.line, 3);
   });
 });
 
-describe('loadProject: environments', () => {
-  test('python_env names an existing file (absolute path kept)', () => {
+void describe('loadProject: environments', () => {
+  void test('python_env names an existing file (absolute path kept)', () => {
     const dir = project({ MLproject: 'python_env: env/py.yaml\n', 'env/py.yaml': 'python: "3.11"\n' });
     assert.deepEqual(loadProject(dir).env, { kind: 'python_env', value: path.join(dir, 'env/py.yaml') });
   });
 
-  test('a missing python_env file: MLflow message', () => {
+  void test('a missing python_env file: MLflow message', () => {
     const dir = project({ MLproject: 'python_env: missing.yaml\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
-    assert.equal(problemsOf(e)[0]?.message, `Project specified python_env file ${path.join(dir, 'missing.yaml')}, but no such file was found.`);
+    assert.equal(
+      problemsOf(e)[0]?.message,
+      `Project specified python_env file ${path.join(dir, 'missing.yaml')}, but no such file was found.`,
+    );
   });
 
-  test('a missing conda_env file: MLflow message', () => {
+  void test('a missing conda_env file: MLflow message', () => {
     const dir = project({ MLproject: 'conda_env: env.yaml\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
-    assert.equal(problemsOf(e)[0]?.message, `Project specified conda environment file ${path.join(dir, 'env.yaml')}, but no such file was found.`);
+    assert.equal(
+      problemsOf(e)[0]?.message,
+      `Project specified conda environment file ${path.join(dir, 'env.yaml')}, but no such file was found.`,
+    );
   });
 
-  test('docker_env without image: MLflow message', () => {
-    const e = expectAppError(() => loadProject(project({ MLproject: 'docker_env:\n  volumes: ["/a:/a"]\n' })), 'MLPROJECT_INVALID');
+  void test('docker_env without image: MLflow message', () => {
+    const e = expectAppError(
+      () => loadProject(project({ MLproject: 'docker_env:\n  volumes: ["/a:/a"]\n' })),
+      'MLPROJECT_INVALID',
+    );
     assert.equal(
       problemsOf(e)[0]?.message,
       'Project configuration (MLproject file) was invalid: Docker environment specified but no image attribute found.',
     );
   });
 
-  test('docker_env with an image', () => {
+  void test('docker_env with an image', () => {
     const p = loadProject(project({ MLproject: 'docker_env:\n  image: my-image:1\n' }));
     assert.deepEqual(p.env, { kind: 'docker_env', value: { image: 'my-image:1' } });
   });
 
-  test('default python_env.yaml, then conda.yaml, else local', () => {
+  void test('default python_env.yaml, then conda.yaml, else local', () => {
     const both = project({ MLproject: 'name: x\n', 'python_env.yaml': '', 'conda.yaml': '' });
-    assert.deepEqual(loadProject(both).env, { kind: 'python_env', value: path.join(both, 'python_env.yaml') });
+    assert.deepEqual(loadProject(both).env, {
+      kind: 'python_env',
+      value: path.join(both, 'python_env.yaml'),
+    });
     const conda = project({ 'conda.yaml': '' });
     assert.deepEqual(loadProject(conda).env, { kind: 'conda_env', value: path.join(conda, 'conda.yaml') });
     assert.deepEqual(loadProject(project({ MLproject: 'name: x\n' })).env, { kind: 'local', value: null });
   });
 });
 
-describe('resolveEntryPoint (Project.get_entry_point)', () => {
+void describe('resolveEntryPoint (Project.get_entry_point)', () => {
   const dir = project({ MLproject: FULL });
   const p = loadProject(dir);
 
-  test('declared entry points by exact name; "main" by default', () => {
+  void test('declared entry points by exact name; "main" by default', () => {
     assert.equal(resolveEntryPoint(p).name, 'main');
     assert.equal(resolveEntryPoint(p, 'validate').command, 'python validate.py');
   });
 
-  test('.py runs with python, the name shell-quoted', () => {
+  void test('.py runs with python, the name shell-quoted', () => {
     const ep = resolveEntryPoint(p, 'my script.py');
-    assert.deepEqual(ep, { name: 'my script.py', parameters: [], command: "python 'my script.py'", implicit: true });
+    assert.deepEqual(ep, {
+      name: 'my script.py',
+      parameters: [],
+      command: "python 'my script.py'",
+      implicit: true,
+    });
   });
 
-  test('.sh runs with $SHELL, or bash when SHELL is unset', () => {
+  void test('.sh runs with $SHELL, or bash when SHELL is unset', () => {
     assert.equal(resolveEntryPoint(p, 'run.sh', { SHELL: '/bin/zsh' }).command, '/bin/zsh run.sh');
     assert.equal(resolveEntryPoint(p, 'run.sh', {}).command, 'bash run.sh');
   });
 
-  test('like MLflow, a script that does not exist still resolves (it fails when run)', () => {
+  void test('like MLflow, a script that does not exist still resolves (it fails when run)', () => {
     assert.equal(fs.existsSync(path.join(dir, 'nope.py')), false);
     assert.equal(resolveEntryPoint(p, 'nope.py').command, 'python nope.py');
   });
 
-  test('braces in a script name stay literal when the command is rendered', () => {
+  void test('braces in a script name stay literal when the command is rendered', () => {
     const ep = resolveEntryPoint(p, 'a{b}.py');
     assert.equal(renderCommand(ep, {}, { x: '1' }), "python 'a{b}.py' --x 1");
   });
 
-  test('unknown names: MLflow message listing the declared entry points', () => {
+  void test('unknown names: MLflow message listing the declared entry points', () => {
     const e = expectAppError(() => resolveEntryPoint(p, 'train'), 'ENTRY_POINT_NOT_FOUND');
     assert.equal(
       e.message,
@@ -316,7 +362,7 @@ describe('resolveEntryPoint (Project.get_entry_point)', () => {
     );
   });
 
-  test('extensions follow os.path.splitext and are case-sensitive', () => {
+  void test('extensions follow os.path.splitext and are case-sensitive', () => {
     expectAppError(() => resolveEntryPoint(p, '.py'), 'ENTRY_POINT_NOT_FOUND');
     expectAppError(() => resolveEntryPoint(p, 'dir/.sh'), 'ENTRY_POINT_NOT_FOUND');
     expectAppError(() => resolveEntryPoint(p, 'TRAIN.PY'), 'ENTRY_POINT_NOT_FOUND');
