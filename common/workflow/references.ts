@@ -79,7 +79,10 @@ function parseExpression(expr: string): ExpressionResult {
       }
       return { ref: { kind: 'step', step, attribute: prefix as RunAttributePrefix, key } };
     }
-    return { error: { kind: 'unknown-attribute', message: `unknown attribute "${attr}": use one of ${ATTRIBUTE_LIST}` } };
+    const plural = `${prefix}s`;
+    const hint =
+      dot > 0 && (RUN_ATTRIBUTE_PREFIXES as readonly string[]).includes(plural) ? ` (did you mean "${plural}.${attr.slice(dot + 1)}"?)` : '';
+    return { error: { kind: 'unknown-attribute', message: `unknown attribute "${attr}"${hint}: use one of ${ATTRIBUTE_LIST}` } };
   }
   return syntax(`"${expr}" is not a reference: expected steps.NAME.ATTRIBUTE or inputs.NAME`);
 }

@@ -291,7 +291,7 @@ function checkProjects(
       if (refs.length === 0) {
         const literal = segments.map((s) => (s.kind === 'text' ? s.text : '')).join('');
         if (!valueFitsType(decl.type, literal)) {
-          add('PARAM_INVALID', `${where}: parameter "${param.name}" is ${kind} but "${literal}" is not ${decl.type === 'int' ? 'an integer' : 'a number'}`, param.valuePos ?? param.pos);
+          add('PARAM_INVALID', `${where}, parameter "${param.name}" is ${kind} but "${literal}" is not ${decl.type === 'int' ? 'an integer' : 'a number'}`, param.valuePos ?? param.pos);
         }
         continue;
       }
@@ -302,7 +302,7 @@ function checkProjects(
         if (!referenceIsNumeric(ref, inputType)) {
           add(
             'PARAM_INVALID',
-            `${where}: parameter "${param.name}" is ${kind} but ${formatReference(ref)} is ${describeReference(ref, inputType)}, not a number`,
+            `${where}, parameter "${param.name}" is ${kind} but ${formatReference(ref)} is ${describeReference(ref, inputType)}, not a number`,
             parameterTextPos(param, s.start, s.end),
           );
         }

@@ -26,7 +26,7 @@ export interface Io {
 /** Exit codes: 0 success, 1 the run/workflow failed or was killed, 2 invalid input (nothing run). */
 export type ExitCode = 0 | 1 | 2;
 
-export type Command = (argv: string[], io: Io, engine: () => Engine) => Promise<ExitCode>;
+export type Command = (argv: string[], io: Io, engine: () => Engine) => Promise<ExitCode> | ExitCode;
 
 function help(io: Io, key: keyof typeof HELP): ExitCode {
   io.out(HELP[key]);
@@ -97,7 +97,7 @@ export const workflow: Command = async (argv, io, engine) => {
   }
 };
 
-async function workflowValidate(argv: string[], io: Io): Promise<ExitCode> {
+function workflowValidate(argv: string[], io: Io): ExitCode {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'FILE' });
   if (values.help) return help(io, 'workflow validate');
   try {
@@ -109,7 +109,7 @@ async function workflowValidate(argv: string[], io: Io): Promise<ExitCode> {
   } catch (e) {
     const err = toAppError(e);
     if (!values.json) throw err;
-    const problems = ((err.details as { problems?: Problem[] } | undefined)?.problems ?? [{ code: err.code, message: err.message }]) as Problem[];
+    const problems = ((err.details as { problems?: Problem[] } | undefined)?.problems ?? [{ code: err.code, message: err.message }]);
     io.out(JSON.stringify({ valid: false, code: err.code, message: err.message, problems }) + '\n');
     return 2;
   }
@@ -188,7 +188,7 @@ async function followWorkflow(exec: WorkflowExecution, io: Io, e: Engine, values
   return result.status === 'FINISHED' ? 0 : 1;
 }
 
-async function workflowShow(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
+function workflowShow(argv: string[], io: Io, engine: () => Engine): ExitCode {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'WORKFLOW_RUN_ID' });
   if (values.help) return help(io, 'workflow show');
   const w = engine().store.getWorkflowRun(positionals[0]!);
@@ -198,7 +198,7 @@ async function workflowShow(argv: string[], io: Io, engine: () => Engine): Promi
   return 0;
 }
 
-async function workflowList(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
+function workflowList(argv: string[], io: Io, engine: () => Engine): ExitCode {
   const { values } = parse(argv, { json: { type: 'boolean' }, 'max-results': { type: 'string' } }, { min: 0, max: 0, names: '' });
   if (values.help) return help(io, 'workflow list');
   const list = engine().store.listWorkflowRuns(positiveInt(values['max-results'], '--max-results') ?? 100);

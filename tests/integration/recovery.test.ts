@@ -76,7 +76,7 @@ describe('recovery after Baton dies', () => {
     fs.writeFileSync(path.join(dir, 'go'), '');
     const exitFile = path.join(home, 'runs', runId, 'exit_code');
     await waitUntil(() => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8') === '4', 'the step to end');
-    await waitUntil(async () => !(await groupAlive(runId, home)), 'the step process to be reaped');
+    await waitUntil(() => !groupAlive(runId, home), 'the step process to be reaped');
     const e = reopen(home);
     assert.equal(e.recovery.settled.length, 1);
     const run = e.getRun(runId);
@@ -112,7 +112,10 @@ describe('recovery after Baton dies', () => {
     });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const lines = await waitUntil(() => out.split('\n').filter(Boolean).length >= 2 && out.split('\n').filter(Boolean), 'step b to start', 30_000);
+    const lines = await waitUntil(() => {
+      const l = out.split('\n').filter(Boolean);
+      return l.length >= 2 && l;
+    }, 'step b to start', 30_000);
     const { workflowRunId, runId: bRun } = JSON.parse(lines[1]!) as { workflowRunId: string; runId: string };
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
@@ -148,7 +151,7 @@ function pgidOf(home: string, runId: string): number | null {
   }
 }
 
-async function groupAlive(runId: string, home: string): Promise<boolean> {
+function groupAlive(runId: string, home: string): boolean {
   const pgid = pgidOf(home, runId);
   if (!pgid) return false;
   try {

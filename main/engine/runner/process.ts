@@ -104,7 +104,7 @@ export function launch(spec: LaunchSpec): Promise<LaunchedProcess> {
     try {
       fd = fs.openSync(spec.logPath, 'a');
     } catch (e) {
-      reject(e as Error);
+      reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
     let child;
@@ -117,7 +117,7 @@ export function launch(spec: LaunchSpec): Promise<LaunchedProcess> {
       });
     } catch (e) {
       fs.closeSync(fd);
-      reject(e as Error);
+      reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
     fs.closeSync(fd);

@@ -68,6 +68,14 @@ function toNumber(v: unknown, name: string): number {
   throw new ApiError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied.`, 400);
 }
 
+/** A param or tag value: strings as sent, numbers and booleans in their text form, nothing else. */
+function valueText(v: unknown, kind: string): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new ApiError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(v)} for ${kind}: expected a string.`, 400);
+}
+
 function requireString(body: Record<string, unknown>, name: string): string {
   const v = body[name];
   if (typeof v !== 'string' || v === '') {
@@ -138,7 +146,7 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
     const fresh: Record<string, string> = {};
     for (const p of params) {
       const key = validateKey('parameter', p.key);
-      const value = p.value == null ? '' : String(p.value as string | number);
+      const value = valueText(p.value, `param '${key}'`);
       const old = run.params[key] ?? fresh[key];
       if (old !== undefined && old !== value) {
         throw new ApiError(
@@ -160,7 +168,8 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
   const toTags = (tags: unknown): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const t of (Array.isArray(tags) ? tags : []) as { key: unknown; value: unknown }[]) {
-      out[validateKey('tag', t.key)] = t.value == null ? '' : String(t.value as string);
+      const key = validateKey('tag', t.key);
+      out[key] = valueText(t.value, `tag '${key}'`);
     }
     return out;
   };

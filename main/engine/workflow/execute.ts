@@ -93,7 +93,7 @@ export class WorkflowRunner {
     }
     const inputs = { ...parent.inputs, ...resolveInputs(loaded.spec, opts.inputs ?? {}, opts.cwd ?? process.cwd(), true) };
     const options = { ...parent.options, ...stripUndefined({ noCache: opts.noCache, maxParallel: opts.maxParallel }) } as WorkflowStartOptions;
-    return this.begin(loaded, parent.workflow_yaml, inputs, { ...options, parent: workflowRunId, fromSteps: opts.fromSteps }, reuse);
+    return this.begin(loaded, parent.workflow_yaml, inputs, { ...options, parent: workflowRunId, fromSteps: opts.fromSteps }, reuse, rerun);
   }
 
   private isSupervised(id: string): boolean {
@@ -126,6 +126,8 @@ export class WorkflowRunner {
     inputs: Record<string, string>,
     opts: WorkflowStartOptions,
     reuse: Map<string, string>,
+    /** Steps asked to run again (`--from`): never served from the cache. */
+    forced: ReadonlySet<string> = new Set(),
   ): Promise<WorkflowExecution> {
     const { spec } = loaded;
     const id = randomBytes(16).toString('hex');
@@ -209,6 +211,7 @@ export class WorkflowRunner {
           .digest('hex');
         let reason: string;
         if (opts.noCache) reason = 'Not cached: caching is off for this workflow run (--no-cache).';
+        else if (forced.has(step.name)) reason = `Not cached: a re-run was asked for from step ${opts.fromSteps!.map((s) => `'${s}'`).join(', ')} on.`;
         else if (!step.cache) reason = 'Not cached: caching is off for this step (cache: false).';
         else {
           const hit = this.store.findCachedRun(cacheKey);
@@ -261,6 +264,8 @@ export class WorkflowRunner {
       }
     };
 
+    // For a skipped step, the failed step that caused it (not just the skipped step before it).
+    const rootCause = new Map<string, string>();
     const pump = (): void => {
       if (finished) return;
       for (const name of order) {
@@ -272,8 +277,11 @@ export class WorkflowRunner {
         }
         const blocker = (deps.get(name) ?? []).find((d) => DONE_BAD.includes(state.get(d)!.status));
         if (blocker) {
-          const how = state.get(blocker)!.status.toLowerCase();
-          setStep(name, { status: 'SKIPPED', reason: `Skipped because step '${blocker}' ${how === 'skipped' ? 'was skipped' : how === 'killed' ? 'was killed' : 'failed'}.` });
+          const root = rootCause.get(blocker) ?? blocker;
+          rootCause.set(name, root);
+          const how = state.get(root)!.status === 'KILLED' ? 'was killed' : state.get(root)!.status === 'SKIPPED' ? 'was skipped' : 'failed';
+          const via = root === blocker ? '' : ` (via '${blocker}')`;
+          setStep(name, { status: 'SKIPPED', reason: `Skipped because step '${root}' ${how}${via}.` });
           continue;
         }
         const ready = (deps.get(name) ?? []).every((d) => DONE_OK.includes(state.get(d)!.status));
@@ -374,7 +382,8 @@ export function resolveInputs(spec: WorkflowSpec, given: Record<string, string>,
   for (const input of spec.inputs) {
     let v = given[input.name];
     if (v !== undefined && input.type === 'path' && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v)) v = path.resolve(cwd, v);
-    v ??= input.default ?? undefined;
+    // A partial resolution (resume) only checks what was given; the parent's values fill the rest.
+    if (!partial) v ??= input.default ?? undefined;
     if (v === undefined) {
       if (!partial) missing.push(input.name);
       continue;

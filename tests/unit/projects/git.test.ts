@@ -20,18 +20,18 @@ function repoWithProject(): { root: string; proj: string; commit: string } {
   return { root, proj: path.join(root, 'proj'), commit };
 }
 
-void describe('gitInfo', { skip }, () => {
-  void test('null outside a git repository', async () => {
+describe('gitInfo', { skip }, () => {
+  test('null outside a git repository', async () => {
     assert.equal(await gitInfo(project({ 'a.txt': 'x' })), null);
   });
 
-  void test('null in a repository without commits', async () => {
+  test('null in a repository without commits', async () => {
     const dir = project({ 'a.txt': 'x' });
     initRepo(dir);
     assert.equal(await gitInfo(dir), null);
   });
 
-  void test('null when git is not installed', async () => {
+  test('null when git is not installed', async () => {
     const { proj } = repoWithProject();
     const saved = process.env.PATH;
     process.env.PATH = tmpDir();
@@ -42,12 +42,12 @@ void describe('gitInfo', { skip }, () => {
     }
   });
 
-  void test('commit, branch, no remote, clean', async () => {
+  test('commit, branch, no remote, clean', async () => {
     const { proj, commit } = repoWithProject();
     assert.deepEqual(await gitInfo(proj), { commit, branch: 'main', repoUrl: null, dirty: false });
   });
 
-  void test('remote URL: origin when present, else the first remote', async () => {
+  test('remote URL: origin when present, else the first remote', async () => {
     const { root, proj } = repoWithProject();
     gitSync(root, 'remote', 'add', 'upstream', 'https://example.com/up.git');
     assert.equal((await gitInfo(proj))?.repoUrl, 'https://example.com/up.git');
@@ -55,7 +55,7 @@ void describe('gitInfo', { skip }, () => {
     assert.equal((await gitInfo(proj))?.repoUrl, 'git@example.com:me/repo.git');
   });
 
-  void test('branch is null on a detached HEAD', async () => {
+  test('branch is null on a detached HEAD', async () => {
     const { root, proj, commit } = repoWithProject();
     gitSync(root, 'checkout', '-q', '--detach', commit);
     const info = await gitInfo(proj);
@@ -63,7 +63,7 @@ void describe('gitInfo', { skip }, () => {
     assert.equal(info?.commit, commit);
   });
 
-  void test('dirty for modified or untracked files in the project folder only', async () => {
+  test('dirty for modified or untracked files in the project folder only', async () => {
     const { root, proj } = repoWithProject();
     fs.writeFileSync(path.join(root, 'other', 'readme.md'), 'changed\n');
     fs.writeFileSync(path.join(proj, 'ignored.txt'), 'ignored\n');
@@ -80,8 +80,8 @@ void describe('gitInfo', { skip }, () => {
   });
 });
 
-void describe('projectFingerprint in git', { skip }, () => {
-  void test('clean: the commit', async () => {
+describe('projectFingerprint in git', { skip }, () => {
+  test('clean: the commit', async () => {
     const { proj, commit } = repoWithProject();
     const a = await projectFingerprint(proj);
     assert.equal(a.kind, 'git');
@@ -90,7 +90,7 @@ void describe('projectFingerprint in git', { skip }, () => {
     assert.deepEqual(await projectFingerprint(proj), a);
   });
 
-  void test('uncommitted changes change the hash, and reverting them restores it', async () => {
+  test('uncommitted changes change the hash, and reverting them restores it', async () => {
     const { proj, commit } = repoWithProject();
     const clean = await projectFingerprint(proj);
     const file = path.join(proj, 'train.py');
@@ -108,7 +108,7 @@ void describe('projectFingerprint in git', { skip }, () => {
     assert.equal((await projectFingerprint(proj)).hash, clean.hash);
   });
 
-  void test('untracked files count, ignored files and changes outside the folder do not', async () => {
+  test('untracked files count, ignored files and changes outside the folder do not', async () => {
     const { root, proj } = repoWithProject();
     const clean = await projectFingerprint(proj);
     fs.writeFileSync(path.join(proj, 'ignored.txt'), 'x');
@@ -127,7 +127,7 @@ void describe('projectFingerprint in git', { skip }, () => {
     );
   });
 
-  void test('a deleted tracked file counts', async () => {
+  test('a deleted tracked file counts', async () => {
     const { proj } = repoWithProject();
     const clean = await projectFingerprint(proj);
     fs.rmSync(path.join(proj, 'train.py'));
@@ -136,7 +136,7 @@ void describe('projectFingerprint in git', { skip }, () => {
     assert.match(after.description, /uncommitted changes \(1 file\)/);
   });
 
-  void test('a new commit changes the fingerprint', async () => {
+  test('a new commit changes the fingerprint', async () => {
     const { root, proj } = repoWithProject();
     const before = await projectFingerprint(proj);
     fs.writeFileSync(path.join(proj, 'train.py'), 'print(9)\n');
@@ -146,7 +146,7 @@ void describe('projectFingerprint in git', { skip }, () => {
     assert.equal(after.kind, 'git');
   });
 
-  void test('a folder with no tracked files inside a repository is hashed by its files', async () => {
+  test('a folder with no tracked files inside a repository is hashed by its files', async () => {
     const { root } = repoWithProject();
     fs.mkdirSync(path.join(root, 'fresh'));
     fs.writeFileSync(path.join(root, 'fresh', 'a.py'), 'x');
@@ -155,8 +155,8 @@ void describe('projectFingerprint in git', { skip }, () => {
   });
 });
 
-void describe('projectFingerprint outside git', () => {
-  void test('sha256 over relative paths and contents, independent of the folder location', async () => {
+describe('projectFingerprint outside git', () => {
+  test('sha256 over relative paths and contents, independent of the folder location', async () => {
     const files = { MLproject: 'name: p\n', 'src/train.py': 'print(1)\n' };
     const a = await projectFingerprint(project(files));
     const b = await projectFingerprint(project(files));
@@ -166,14 +166,14 @@ void describe('projectFingerprint outside git', () => {
     assert.equal(a.description, `files sha256 ${a.hash.slice(0, 12)}… (2 files)`);
   });
 
-  void test('content and names matter', async () => {
+  test('content and names matter', async () => {
     const base = await projectFingerprint(project({ 'a.py': 'x' }));
     assert.notEqual((await projectFingerprint(project({ 'a.py': 'y' }))).hash, base.hash);
     assert.notEqual((await projectFingerprint(project({ 'b.py': 'x' }))).hash, base.hash);
     assert.notEqual((await projectFingerprint(project({ 'a.py': 'x', 'empty.txt': '' }))).hash, base.hash);
   });
 
-  void test('.git, node_modules, __pycache__, .venv and mlruns are skipped', async () => {
+  test('.git, node_modules, __pycache__, .venv and mlruns are skipped', async () => {
     const base = await projectFingerprint(project({ 'a.py': 'x' }));
     const noisy = project({
       'a.py': 'x',
@@ -186,7 +186,7 @@ void describe('projectFingerprint outside git', () => {
     assert.equal((await projectFingerprint(noisy)).hash, base.hash);
   });
 
-  void test('symlinked folders are not followed', async () => {
+  test('symlinked folders are not followed', async () => {
     const target = project({ 'big.bin': 'one' });
     const dir = project({ 'a.py': 'x' });
     fs.symlinkSync(target, path.join(dir, 'linked'), 'dir');
@@ -196,7 +196,7 @@ void describe('projectFingerprint outside git', () => {
     assert.equal((await projectFingerprint(dir)).hash, before.hash);
   });
 
-  void test('large files are hashed (streamed)', async () => {
+  test('large files are hashed (streamed)', async () => {
     const dir = project({});
     const big = Buffer.alloc(8 * 1024 * 1024, 7);
     fs.writeFileSync(path.join(dir, 'big.bin'), big);
@@ -206,7 +206,7 @@ void describe('projectFingerprint outside git', () => {
     assert.notEqual((await projectFingerprint(dir)).hash, a.hash);
   });
 
-  void test('a missing folder is MLPROJECT_NOT_FOUND', async () => {
+  test('a missing folder is MLPROJECT_NOT_FOUND', async () => {
     await expectAppErrorAsync(() => projectFingerprint(path.join(tmpDir(), 'gone')), 'MLPROJECT_NOT_FOUND');
   });
 });

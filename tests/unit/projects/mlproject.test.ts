@@ -24,8 +24,8 @@ entry_points:
     command: python validate.py
 `;
 
-void describe('loadProject: finding the project and its MLproject file', () => {
-  void test('MLproject is found by case-insensitive exact name', () => {
+describe('loadProject: finding the project and its MLproject file', () => {
+  test('MLproject is found by case-insensitive exact name', () => {
     const dir = project({ mlProject: 'name: lower\n', 'MLproject.bak': 'name: not-me\n' });
     const p = loadProject(dir);
     assert.equal(p.name, 'lower');
@@ -33,7 +33,7 @@ void describe('loadProject: finding the project and its MLproject file', () => {
     assert.equal(p.dir, dir);
   });
 
-  void test('two MLproject files (different case) are an error naming both', (t) => {
+  test('two MLproject files (different case) are an error naming both', (t) => {
     const dir = project({ MLproject: 'name: a\n', mlproject: 'name: b\n' });
     if (fs.readdirSync(dir).length < 2) return t.skip('case-insensitive file system');
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
@@ -44,19 +44,19 @@ void describe('loadProject: finding the project and its MLproject file', () => {
     );
   });
 
-  void test('a missing folder is MLPROJECT_NOT_FOUND naming the path', () => {
+  test('a missing folder is MLPROJECT_NOT_FOUND naming the path', () => {
     const missing = path.join(tmpDir(), 'nope');
     const e = expectAppError(() => loadProject(missing), 'MLPROJECT_NOT_FOUND');
     assert.ok(e.message.includes(missing), e.message);
   });
 
-  void test('a file instead of a folder is MLPROJECT_NOT_FOUND', () => {
+  test('a file instead of a folder is MLPROJECT_NOT_FOUND', () => {
     const dir = project({ 'train.py': '' });
     const e = expectAppError(() => loadProject(path.join(dir, 'train.py')), 'MLPROJECT_NOT_FOUND');
     assert.match(e.message, /is not a folder/);
   });
 
-  void test('a folder without MLproject has no declared entry points, only .py/.sh scripts', () => {
+  test('a folder without MLproject has no declared entry points, only .py/.sh scripts', () => {
     const dir = project({ 'train.py': 'print(1)\n' });
     const p = loadProject(dir);
     assert.equal(p.mlprojectPath, null);
@@ -71,7 +71,7 @@ void describe('loadProject: finding the project and its MLproject file', () => {
     );
   });
 
-  void test('an empty MLproject file is a project with no entry points', () => {
+  test('an empty MLproject file is a project with no entry points', () => {
     for (const content of ['', '\n\n', '# only a comment\n', '---\n']) {
       const p = loadProject(project({ MLproject: content }));
       assert.deepEqual(p.entryPoints, [], JSON.stringify(content));
@@ -80,8 +80,8 @@ void describe('loadProject: finding the project and its MLproject file', () => {
   });
 });
 
-void describe('loadProject: parsing', () => {
-  void test('entry points, parameter types and defaults (written form kept)', () => {
+describe('loadProject: parsing', () => {
+  test('entry points, parameter types and defaults (written form kept)', () => {
     const dir = project({ MLproject: FULL });
     const p = loadProject(dir);
     assert.equal(p.name, 'Demo Project');
@@ -110,7 +110,7 @@ void describe('loadProject: parsing', () => {
     assert.deepEqual(p.entryPoints[1]?.parameters, []);
   });
 
-  void test('block scalar commands lose their trailing newline', () => {
+  test('block scalar commands lose their trailing newline', () => {
     const p = loadProject(
       project({
         MLproject: 'entry_points:\n  main:\n    command: |\n      python a.py\n      python b.py\n',
@@ -119,7 +119,7 @@ void describe('loadProject: parsing', () => {
     assert.equal(p.entryPoints[0]?.command, 'python a.py\npython b.py');
   });
 
-  void test('YAML anchors and merge keys work as in PyYAML', () => {
+  test('YAML anchors and merge keys work as in PyYAML', () => {
     const src = `x-common: &common
   type: float
   default: 0.5
@@ -140,7 +140,7 @@ entry_points:
     ]);
   });
 
-  void test('malformed YAML is MLPROJECT_INVALID with file:line:column', () => {
+  test('malformed YAML is MLPROJECT_INVALID with file:line:column', () => {
     // An unquoted command containing ": " is a classic MLproject mistake.
     const dir = project({
       MLproject: 'name: x\nentry_points:\n  main:\n    command: python a.py --opt: {x}\n',
@@ -156,7 +156,7 @@ entry_points:
     assert.ok(!/\n\s+at /.test(e.message), 'no stack trace in the message');
   });
 
-  void test('badly indented YAML is located', () => {
+  test('badly indented YAML is located', () => {
     const dir = project({
       MLproject: 'name: x\nentry_points:\n  main:\n    command: python a.py\n   parameters: {a: float}\n',
     });
@@ -164,19 +164,19 @@ entry_points:
     assert.equal(problemsOf(e)[0]?.line, 5);
   });
 
-  void test('a tab used for indentation is located', () => {
+  test('a tab used for indentation is located', () => {
     const dir = project({ MLproject: 'entry_points:\n\tmain:\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     assert.equal(problemsOf(e)[0]?.line, 2);
   });
 
-  void test('duplicate keys are an error (PyYAML would silently keep the last)', () => {
+  test('duplicate keys are an error (PyYAML would silently keep the last)', () => {
     const dir = project({ MLproject: 'name: a\nname: b\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     assert.equal(problemsOf(e)[0]?.line, 2);
   });
 
-  void test('a top level that is not a mapping is located', () => {
+  test('a top level that is not a mapping is located', () => {
     const dir = project({ MLproject: '- main\n- other\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     const [pb] = problemsOf(e);
@@ -185,7 +185,7 @@ entry_points:
     assert.ok(e.message.includes(`${path.join(dir, 'MLproject')}:1:1:`), e.message);
   });
 
-  void test('two environment keys: MLflow message, located at the second key', () => {
+  test('two environment keys: MLflow message, located at the second key', () => {
     const dir = project({
       MLproject: 'name: x\npython_env: python_env.yaml\nconda_env: conda.yaml\n',
       'python_env.yaml': '',
@@ -200,7 +200,7 @@ entry_points:
     assert.deepEqual([pb?.line, pb?.column], [3, 1]);
   });
 
-  void test('entry_points that is not a mapping is located', () => {
+  test('entry_points that is not a mapping is located', () => {
     const dir = project({ MLproject: 'name: x\nentry_points:\n  - main\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     const [pb] = problemsOf(e);
@@ -208,7 +208,7 @@ entry_points:
     assert.deepEqual([pb?.line, pb?.column], [3, 3]);
   });
 
-  void test('an entry point without command is located at its name', () => {
+  test('an entry point without command is located at its name', () => {
     const dir = project({
       MLproject: 'entry_points:\n  main:\n    parameters: {a: float}\n  other:\n    command: ok\n',
     });
@@ -218,7 +218,7 @@ entry_points:
     assert.deepEqual([pb?.line, pb?.column], [2, 3]);
   });
 
-  void test('an entry point that is not a mapping, or a non-text command, is invalid', () => {
+  test('an entry point that is not a mapping, or a non-text command, is invalid', () => {
     const e1 = expectAppError(
       () => loadProject(project({ MLproject: 'entry_points:\n  main: python a.py\n' })),
       'MLPROJECT_INVALID',
@@ -231,7 +231,7 @@ entry_points:
     assert.equal(problemsOf(e2)[0]?.line, 3);
   });
 
-  void test('every bad parameter spec is reported at once, each located', () => {
+  test('every bad parameter spec is reported at once, each located', () => {
     const src = `entry_points:
   main:
     parameters:
@@ -256,7 +256,7 @@ entry_points:
     for (const p of pbs) assert.equal(p.file, path.join(dir, 'MLproject'));
   });
 
-  void test('parameters that is not a mapping is invalid', () => {
+  test('parameters that is not a mapping is invalid', () => {
     const e = expectAppError(
       () =>
         loadProject(
@@ -268,13 +268,13 @@ entry_points:
   });
 });
 
-void describe('loadProject: environments', () => {
-  void test('python_env names an existing file (absolute path kept)', () => {
+describe('loadProject: environments', () => {
+  test('python_env names an existing file (absolute path kept)', () => {
     const dir = project({ MLproject: 'python_env: env/py.yaml\n', 'env/py.yaml': 'python: "3.11"\n' });
     assert.deepEqual(loadProject(dir).env, { kind: 'python_env', value: path.join(dir, 'env/py.yaml') });
   });
 
-  void test('a missing python_env file: MLflow message', () => {
+  test('a missing python_env file: MLflow message', () => {
     const dir = project({ MLproject: 'python_env: missing.yaml\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     assert.equal(
@@ -283,7 +283,7 @@ void describe('loadProject: environments', () => {
     );
   });
 
-  void test('a missing conda_env file: MLflow message', () => {
+  test('a missing conda_env file: MLflow message', () => {
     const dir = project({ MLproject: 'conda_env: env.yaml\n' });
     const e = expectAppError(() => loadProject(dir), 'MLPROJECT_INVALID');
     assert.equal(
@@ -292,7 +292,7 @@ void describe('loadProject: environments', () => {
     );
   });
 
-  void test('docker_env without image: MLflow message', () => {
+  test('docker_env without image: MLflow message', () => {
     const e = expectAppError(
       () => loadProject(project({ MLproject: 'docker_env:\n  volumes: ["/a:/a"]\n' })),
       'MLPROJECT_INVALID',
@@ -303,12 +303,12 @@ void describe('loadProject: environments', () => {
     );
   });
 
-  void test('docker_env with an image', () => {
+  test('docker_env with an image', () => {
     const p = loadProject(project({ MLproject: 'docker_env:\n  image: my-image:1\n' }));
     assert.deepEqual(p.env, { kind: 'docker_env', value: { image: 'my-image:1' } });
   });
 
-  void test('default python_env.yaml, then conda.yaml, else local', () => {
+  test('default python_env.yaml, then conda.yaml, else local', () => {
     const both = project({ MLproject: 'name: x\n', 'python_env.yaml': '', 'conda.yaml': '' });
     assert.deepEqual(loadProject(both).env, {
       kind: 'python_env',
@@ -320,16 +320,16 @@ void describe('loadProject: environments', () => {
   });
 });
 
-void describe('resolveEntryPoint (Project.get_entry_point)', () => {
+describe('resolveEntryPoint (Project.get_entry_point)', () => {
   const dir = project({ MLproject: FULL });
   const p = loadProject(dir);
 
-  void test('declared entry points by exact name; "main" by default', () => {
+  test('declared entry points by exact name; "main" by default', () => {
     assert.equal(resolveEntryPoint(p).name, 'main');
     assert.equal(resolveEntryPoint(p, 'validate').command, 'python validate.py');
   });
 
-  void test('.py runs with python, the name shell-quoted', () => {
+  test('.py runs with python, the name shell-quoted', () => {
     const ep = resolveEntryPoint(p, 'my script.py');
     assert.deepEqual(ep, {
       name: 'my script.py',
@@ -339,22 +339,22 @@ void describe('resolveEntryPoint (Project.get_entry_point)', () => {
     });
   });
 
-  void test('.sh runs with $SHELL, or bash when SHELL is unset', () => {
+  test('.sh runs with $SHELL, or bash when SHELL is unset', () => {
     assert.equal(resolveEntryPoint(p, 'run.sh', { SHELL: '/bin/zsh' }).command, '/bin/zsh run.sh');
     assert.equal(resolveEntryPoint(p, 'run.sh', {}).command, 'bash run.sh');
   });
 
-  void test('like MLflow, a script that does not exist still resolves (it fails when run)', () => {
+  test('like MLflow, a script that does not exist still resolves (it fails when run)', () => {
     assert.equal(fs.existsSync(path.join(dir, 'nope.py')), false);
     assert.equal(resolveEntryPoint(p, 'nope.py').command, 'python nope.py');
   });
 
-  void test('braces in a script name stay literal when the command is rendered', () => {
+  test('braces in a script name stay literal when the command is rendered', () => {
     const ep = resolveEntryPoint(p, 'a{b}.py');
     assert.equal(renderCommand(ep, {}, { x: '1' }), "python 'a{b}.py' --x 1");
   });
 
-  void test('unknown names: MLflow message listing the declared entry points', () => {
+  test('unknown names: MLflow message listing the declared entry points', () => {
     const e = expectAppError(() => resolveEntryPoint(p, 'train'), 'ENTRY_POINT_NOT_FOUND');
     assert.equal(
       e.message,
@@ -362,7 +362,7 @@ void describe('resolveEntryPoint (Project.get_entry_point)', () => {
     );
   });
 
-  void test('extensions follow os.path.splitext and are case-sensitive', () => {
+  test('extensions follow os.path.splitext and are case-sensitive', () => {
     expectAppError(() => resolveEntryPoint(p, '.py'), 'ENTRY_POINT_NOT_FOUND');
     expectAppError(() => resolveEntryPoint(p, 'dir/.sh'), 'ENTRY_POINT_NOT_FOUND');
     expectAppError(() => resolveEntryPoint(p, 'TRAIN.PY'), 'ENTRY_POINT_NOT_FOUND');

@@ -21,7 +21,7 @@ function ep(command: string, parameters: ParameterSpec[], name = 'main'): EntryP
   return { name, command, parameters, implicit: false };
 }
 
-void describe('computeParameters: values (EntryPoint.compute_parameters)', () => {
+describe('computeParameters: values (EntryPoint.compute_parameters)', () => {
   const dir = project({ 'data.csv': 'x\n', 'sub/more.csv': 'y\n' });
   const train = ep('python train.py {data} --alpha {alpha} --epochs {epochs}', [
     param('data', 'path'),
@@ -30,7 +30,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     param('note', 'string', 'a b'),
   ]);
 
-  void test('missing required parameters are all named, in declaration order, with MLflow wording', () => {
+  test('missing required parameters are all named, in declaration order, with MLflow wording', () => {
     const e = expectAppError(
       () => computeParameters(train, { alpha: '1' }, { baseDir: dir }),
       'PARAM_MISSING',
@@ -39,7 +39,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.equal(problemsOf(e).length, 1);
   });
 
-  void test('defaults fill in; params keep declaration order, extras the order given; paths become absolute', () => {
+  test('defaults fill in; params keep declaration order, extras the order given; paths become absolute', () => {
     const r = computeParameters(
       train,
       { zeta: '1', epochs: '3', data: 'data.csv', beta: 'two words' },
@@ -61,20 +61,20 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     );
   });
 
-  void test('params are logged unquoted while the command quotes them', () => {
+  test('params are logged unquoted while the command quotes them', () => {
     const e2 = ep('echo {msg}', [param('msg')]);
     const r = computeParameters(e2, { msg: "it's a test" }, { baseDir: dir });
     assert.equal(r.params.msg, "it's a test");
     assert.equal(r.command, `echo 'it'"'"'s a test'`);
   });
 
-  void test('relative paths resolve against baseDir, not the process folder', () => {
+  test('relative paths resolve against baseDir, not the process folder', () => {
     assert.notEqual(process.cwd(), dir);
     const r = computeParameters(ep('x {p}', [param('p', 'path')]), { p: 'sub/more.csv' }, { baseDir: dir });
     assert.equal(r.params.p, path.join(dir, 'sub', 'more.csv'));
   });
 
-  void test('a missing local path: MLflow message', () => {
+  test('a missing local path: MLflow message', () => {
     const e = expectAppError(
       () => computeParameters(ep('x {p}', [param('p', 'path')]), { p: 'nope.csv' }, { baseDir: dir }),
       'PARAM_INVALID',
@@ -82,14 +82,14 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.equal(e.message, 'Got value nope.csv for parameter p, but no such file or directory was found.');
   });
 
-  void test('an empty path value does not exist (os.path.exists(""))', () => {
+  test('an empty path value does not exist (os.path.exists(""))', () => {
     expectAppError(
       () => computeParameters(ep('x {p}', [param('p', 'path')]), { p: '' }, { baseDir: dir }),
       'PARAM_INVALID',
     );
   });
 
-  void test('a path default is checked and resolved like a user value', () => {
+  test('a path default is checked and resolved like a user value', () => {
     const r = computeParameters(ep('x {p}', [param('p', 'path', 'data.csv')]), {}, { baseDir: dir });
     assert.equal(r.params.p, path.join(dir, 'data.csv'));
     expectAppError(
@@ -98,7 +98,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     );
   });
 
-  void test('file: URIs become local absolute paths; other URIs are left as they are', () => {
+  test('file: URIs become local absolute paths; other URIs are left as they are', () => {
     const e2 = ep('x {p}', [param('p', 'path')]);
     const fileUri = `file://${path.join(dir, 'data.csv')}`;
     assert.equal(
@@ -119,7 +119,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     );
   });
 
-  void test('a uri without a scheme: MLflow message (defaults are checked too)', () => {
+  test('a uri without a scheme: MLflow message (defaults are checked too)', () => {
     const e2 = ep('x {u}', [param('u', 'uri')]);
     const e = expectAppError(
       () => computeParameters(e2, { u: 'data/file.csv' }, { baseDir: dir }),
@@ -133,7 +133,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     );
   });
 
-  void test('a Windows drive letter is not a URI scheme', () => {
+  test('a Windows drive letter is not a URI scheme', () => {
     assert.equal(isUri('C:\\data\\x.csv'), false);
     assert.equal(isUri('d:/x'), false);
     assert.equal(isUri('runs:/abc/model'), true);
@@ -141,7 +141,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.equal(isUri('1abc:foo'), false);
   });
 
-  void test('bad float and int values are all reported at once, naming parameter, value and type', () => {
+  test('bad float and int values are all reported at once, naming parameter, value and type', () => {
     const e = expectAppError(
       () => computeParameters(train, { data: 'data.csv', alpha: 'abc', epochs: '1.5' }, { baseDir: dir }),
       'PARAM_INVALID',
@@ -153,7 +153,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.match(e.message, /2 problems with the parameters of entry point 'main'/);
   });
 
-  void test('float accepts exactly what Python float() accepts', () => {
+  test('float accepts exactly what Python float() accepts', () => {
     for (const ok of [
       '1',
       '1.5',
@@ -194,7 +194,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     }
   });
 
-  void test('int accepts exactly what Python int() accepts', () => {
+  test('int accepts exactly what Python int() accepts', () => {
     for (const ok of ['42', '-7', '+3', ' 8 ', '1_000', '007', '0_7', '\u0661'])
       assert.ok(isPythonInt(ok), `int(${JSON.stringify(ok)})`);
     for (const bad of ['', '1.0', '1e3', '_1', '1_', '1__0', '0x10', 'nan', '- 1', '1'.repeat(4301)]) {
@@ -203,7 +203,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.ok(isPythonInt('1'.repeat(4300)));
   });
 
-  void test('other type names are kept and treated like string', () => {
+  test('other type names are kept and treated like string', () => {
     const r = computeParameters(
       ep('x {a}', [param('a', 'Float', '2')]),
       { a: 'anything goes' },
@@ -212,7 +212,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.equal(r.params.a, 'anything goes');
   });
 
-  void test('an extra parameter name that cannot be an option is PARAM_NAME_INVALID', () => {
+  test('an extra parameter name that cannot be an option is PARAM_NAME_INVALID', () => {
     for (const key of ['x; touch /tmp/pwned', 'a b', '-x', '1x', '', 'é']) {
       const e = expectAppError(
         () => computeParameters(train, { data: 'data.csv', epochs: '1', [key]: 'v' }, { baseDir: dir }),
@@ -228,14 +228,14 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.equal(ok.command.endsWith(' --lr_rate.v-2 v --_x y'), true, ok.command);
   });
 
-  void test('NUL characters cannot reach a process', () => {
+  test('NUL characters cannot reach a process', () => {
     expectAppError(
       () => computeParameters(ep('x {a}', [param('a')]), { a: 'a\0b' }, { baseDir: dir }),
       'PARAM_INVALID',
     );
   });
 
-  void test('problems of several kinds: every one listed, the code is the most basic one', () => {
+  test('problems of several kinds: every one listed, the code is the most basic one', () => {
     const e = expectAppError(
       () => computeParameters(train, { alpha: 'x', 'bad key': '1' }, { baseDir: dir }),
       'PARAM_MISSING',
@@ -247,7 +247,7 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
     assert.match(e.message, /No value given for missing parameters: 'data', 'epochs'/);
   });
 
-  void test('validateParameterValues is pure: no path checks, [] when fine', () => {
+  test('validateParameterValues is pure: no path checks, [] when fine', () => {
     assert.deepEqual(validateParameterValues(train, { data: '/does/not/exist', epochs: '2' }), []);
     assert.deepEqual(
       validateParameterValues(train, { epochs: 'x' }).map((p) => p.code),
@@ -256,17 +256,17 @@ void describe('computeParameters: values (EntryPoint.compute_parameters)', () =>
   });
 });
 
-void describe('renderCommand (str.format + shlex.quote)', () => {
+describe('renderCommand (str.format + shlex.quote)', () => {
   const two = [param('a'), param('b')];
 
-  void test('{{ and }} are literal braces', () => {
+  test('{{ and }} are literal braces', () => {
     assert.equal(
       renderCommand(ep("awk '{{print $1}}' {a} {{{b}}}", two), { a: 'f.txt', b: 'x y' }, {}),
       "awk '{print $1}' f.txt {'x y'}",
     );
   });
 
-  void test('an unknown placeholder names the placeholder and the entry point', () => {
+  test('an unknown placeholder names the placeholder and the entry point', () => {
     const e = expectAppError(
       () => renderCommand(ep('python t.py {a} {lr}', two, 'train'), { a: '1', b: '2' }, {}),
       'MLPROJECT_INVALID',
@@ -275,14 +275,14 @@ void describe('renderCommand (str.format + shlex.quote)', () => {
     assert.match(e.message, /declared: a, b/);
   });
 
-  void test('an extra parameter does not satisfy a placeholder (as in MLflow)', () => {
+  test('an extra parameter does not satisfy a placeholder (as in MLflow)', () => {
     expectAppError(
       () => renderCommand(ep('run {c}', two), { a: '1', b: '2' }, { c: '3' }),
       'MLPROJECT_INVALID',
     );
   });
 
-  void test('unbalanced braces and positional or formatted fields are MLPROJECT_INVALID', () => {
+  test('unbalanced braces and positional or formatted fields are MLPROJECT_INVALID', () => {
     for (const cmd of [
       'run {',
       'run }',
@@ -298,17 +298,17 @@ void describe('renderCommand (str.format + shlex.quote)', () => {
     }
   });
 
-  void test('a placeholder for a declared parameter without value is PARAM_MISSING', () => {
+  test('a placeholder for a declared parameter without value is PARAM_MISSING', () => {
     expectAppError(() => renderCommand(ep('run {a} {b}', two), { a: '1' }, {}), 'PARAM_MISSING');
   });
 
-  void test('extras are appended as --key value, value quoted', () => {
+  test('extras are appended as --key value, value quoted', () => {
     assert.equal(renderCommand(ep('run', []), {}, { k: 'v w', e: '' }), "run --k 'v w' --e ''");
   });
 });
 
-void describe('shell injection', () => {
-  void test('a hostile value reaches the script as one argument and never runs', () => {
+describe('shell injection', () => {
+  test('a hostile value reaches the script as one argument and never runs', () => {
     const dir = project({
       MLproject:
         'entry_points:\n  main:\n    parameters:\n      msg: string\n    command: "bash args.sh {msg}"\n',
@@ -324,7 +324,7 @@ void describe('shell injection', () => {
     assert.equal(fs.existsSync(pwned), false, 'the injected command ran');
   });
 
-  void test('the same holds for an implicit .sh entry point', () => {
+  test('the same holds for an implicit .sh entry point', () => {
     const dir = project({ 'args.sh': 'for a in "$@"; do printf "%s\\0" "$a"; done\n' });
     const pwned = path.join(tmpDir(), 'pwned');
     const hostile = `x; touch ${pwned}`;

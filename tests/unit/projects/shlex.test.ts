@@ -3,18 +3,18 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { shellQuote } from '../../../common/shlex.js';
 
-void describe('shellQuote (Python shlex.quote)', () => {
-  void test('empty string becomes two single quotes', () => {
+describe('shellQuote (Python shlex.quote)', () => {
+  test('empty string becomes two single quotes', () => {
     assert.equal(shellQuote(''), "''");
   });
 
-  void test('safe characters [\\w@%+=:,./-] stay unquoted', () => {
+  test('safe characters [\\w@%+=:,./-] stay unquoted', () => {
     assert.equal(shellQuote('a=b,c:d/e.f@g%h+i-j_k0'), 'a=b,c:d/e.f@g%h+i-j_k0');
     assert.equal(shellQuote('0.10'), '0.10');
     assert.equal(shellQuote('/tmp/data.csv'), '/tmp/data.csv');
   });
 
-  void test('anything else is single-quoted', () => {
+  test('anything else is single-quoted', () => {
     assert.equal(shellQuote('a b'), "'a b'");
     assert.equal(shellQuote('$HOME'), "'$HOME'");
     assert.equal(shellQuote('*'), "'*'");
@@ -23,16 +23,16 @@ void describe('shellQuote (Python shlex.quote)', () => {
     assert.equal(shellQuote('x; touch /tmp/pwned'), "'x; touch /tmp/pwned'");
   });
 
-  void test("a single quote becomes '\"'\"'", () => {
+  test("a single quote becomes '\"'\"'", () => {
     assert.equal(shellQuote("it's"), `'it'"'"'s'`);
   });
 
-  void test('\\w is ASCII only (re.ASCII): non-ASCII letters force quoting', () => {
+  test('\\w is ASCII only (re.ASCII): non-ASCII letters force quoting', () => {
     assert.equal(shellQuote('é'), "'é'");
     assert.equal(shellQuote('naïve'), "'naïve'");
   });
 
-  void test('bash reads every quoted value back unchanged, as one word', () => {
+  test('bash reads every quoted value back unchanged, as one word', () => {
     const values = [
       '',
       'a b',

@@ -105,7 +105,7 @@ export function fakeLoadProject(dir: string): ProjectSpec {
   if (!fs.existsSync(file)) return { dir, name: null, mlprojectPath: null, env: { kind: 'local', value: null }, entryPoints: [] };
   const doc = parseYaml(fs.readFileSync(file, 'utf8')) as {
     name?: string;
-    entry_points?: Record<string, { command: string; parameters?: Record<string, string | { type?: string; default?: unknown }> }>;
+    entry_points?: Record<string, { command: string; parameters?: Record<string, string | { type?: string; default?: string | number | boolean | null }> }>;
   };
   if (!doc || typeof doc !== 'object' || !doc.entry_points) {
     throw new AppError('MLPROJECT_INVALID', `MLproject file ${file} has no entry_points`);
@@ -116,7 +116,8 @@ export function fakeLoadProject(dir: string): ProjectSpec {
     implicit: false,
     parameters: Object.entries(ep.parameters ?? {}).map(([pname, p]) => {
       const type = typeof p === 'string' ? p : (p.type ?? 'string');
-      const d = typeof p === 'string' || p.default === undefined || p.default === null ? null : String(p.default);
+      const raw = typeof p === 'string' ? null : p.default;
+      const d = raw === undefined || raw === null ? null : String(raw);
       return { name: pname, type, default: d, required: d === null };
     }),
   }));

@@ -136,6 +136,10 @@ describe('parseTemplate', () => {
     }
   });
 
+  test('a singular params/metrics/tags prefix gets a hint', () => {
+    assert.match(parseTemplate('${{ steps.a.metric.rmse }}').errors[0]?.message ?? '', /unknown attribute "metric.rmse" \(did you mean "metrics.rmse"\?\)/);
+  });
+
   test('an unknown attribute is its own error kind and lists the allowed ones', () => {
     const { errors } = parseTemplate('${{ steps.a.runid }}');
     assert.equal(errors.length, 1);
