@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = {
   USAGE: 'The command line or request is malformed',
+  FILTER_INVALID: 'A run search filter or order_by expression is malformed',
   MLPROJECT_NOT_FOUND: 'The project folder does not exist or cannot be read',
   MLPROJECT_INVALID: 'The MLproject file is malformed',
   ENTRY_POINT_NOT_FOUND: 'The entry point is not declared and is not a runnable .py/.sh file',

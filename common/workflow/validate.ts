@@ -3,7 +3,7 @@
  * YAML-shape problems (unknown keys, wrong value kinds, version) are found by parseWorkflowYaml, which
  * cannot represent them in a spec; everything a spec can express wrongly is checked here.
  */
-import { isPythonFloat, isPythonInt, isValidExtraParamName } from '../command.js';
+import { commandTemplateProblems, isPythonFloat, isPythonInt, isValidExtraParamName } from '../command.js';
 import type { ErrorCode, Problem } from '../errors.js';
 import { PARAM_TYPES } from '../types.js';
 import type { EntryPointSpec } from '../types.js';
@@ -261,6 +261,8 @@ function checkProjects(
       continue;
     }
     const ep = info.entryPoint;
+    // A command template that cannot be rendered would fail only when the step starts: report it now.
+    for (const p of commandTemplateProblems(ep)) add(p.code, `${where}: ${p.message}`, step.entryPointPos ?? step.pos);
     const declared = new Map(ep.parameters.map((p) => [p.name, p]));
     const given = new Set<string>();
     for (const param of step.parameters) {

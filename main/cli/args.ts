@@ -26,13 +26,15 @@ export function parse<O extends Options>(argv: string[], options: O, positionals
   return parsed;
 }
 
-/** `-P NAME=VALUE` pairs, in order (a repeated name keeps its last value, as `mlflow run`). */
+/** `-P NAME=VALUE` pairs, in order; a repeated name is an error, as in `mlflow run`. */
 export function keyValues(pairs: string[] | undefined, flag = '-P'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs ?? []) {
     const i = p.indexOf('=');
     if (i <= 0) throw new AppError('USAGE', `${flag} expects NAME=VALUE, got '${p}'.`);
-    out[p.slice(0, i)] = p.slice(i + 1);
+    const name = p.slice(0, i);
+    if (Object.hasOwn(out, name)) throw new AppError('USAGE', `Repeated parameter: '${name}'`);
+    out[name] = p.slice(i + 1);
   }
   return out;
 }

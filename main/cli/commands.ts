@@ -54,8 +54,8 @@ export const run: Command = async (argv, io, engine) => {
     uri: positionals[0]!,
     entryPoint: values.entry,
     parameters: params,
-    experimentName: values['experiment-name'],
-    experimentId: values['experiment-id'],
+    // As `mlflow run`: without a flag, MLFLOW_EXPERIMENT_NAME / MLFLOW_EXPERIMENT_ID choose the experiment.
+    ...experimentChoice(values['experiment-name'], values['experiment-id']),
     runName: values['run-name'],
     baseDir: io.cwd,
   });
@@ -72,6 +72,15 @@ export const run: Command = async (argv, io, engine) => {
   }
   return ok ? 0 : 1;
 };
+
+function experimentChoice(name: string | undefined, id: string | undefined): { experimentName?: string; experimentId?: string } {
+  if (name !== undefined && id !== undefined) throw new AppError('USAGE', 'Give --experiment-name or --experiment-id, not both.');
+  if (name !== undefined) return { experimentName: name };
+  if (id !== undefined) return { experimentId: id };
+  if (process.env.MLFLOW_EXPERIMENT_NAME) return { experimentName: process.env.MLFLOW_EXPERIMENT_NAME };
+  if (process.env.MLFLOW_EXPERIMENT_ID) return { experimentId: process.env.MLFLOW_EXPERIMENT_ID };
+  return {};
+}
 
 export const workflow: Command = async (argv, io, engine) => {
   const [sub, ...rest] = argv;
@@ -168,13 +177,18 @@ async function followWorkflow(exec: WorkflowExecution, io: Io, e: Engine, values
     const why = step.status === 'CACHED' || step.status === 'SKIPPED' || step.status === 'FAILED' ? (step.reason ? ` — ${step.reason}` : '') : '';
     io.err(`${stamp()} ${step.step_name}: ${colorStatus(step.status, io.tty)}${run}${why}\n`);
   });
+  // Each line of a step's output is prefixed with its step name, also when a line arrives in pieces.
+  const midLine = new Set<string>();
   const offLog = values.quiet
     ? () => undefined
     : e.events.on('run.logAppended', ({ runId, text }) => {
         const step = stepOf.get(runId);
         if (!step) return;
         const prefix = io.tty ? `\x1b[2m[${step}]\x1b[0m ` : `[${step}] `;
-        io.err(text.replace(/\n(?!$)/g, `\n${prefix}`).replace(/^/, prefix));
+        const body = text.replace(/\n(?=.)/gs, `\n${prefix}`);
+        io.err(midLine.has(runId) ? body : prefix + body);
+        if (text.endsWith('\n')) midLine.delete(runId);
+        else midLine.add(runId);
       });
   io.err(`workflow run ${id} started\n`);
   const result = await exec.wait();
@@ -191,8 +205,8 @@ async function followWorkflow(exec: WorkflowExecution, io: Io, e: Engine, values
 function workflowShow(argv: string[], io: Io, engine: () => Engine): ExitCode {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'WORKFLOW_RUN_ID' });
   if (values.help) return help(io, 'workflow show');
-  const w = engine().store.getWorkflowRun(positionals[0]!);
-  if (!w) throw new AppError('WORKFLOW_RUN_NOT_FOUND', `Workflow run '${positionals[0]}' not found.`);
+  const store = engine().store;
+  const w = store.getWorkflowRun(store.resolveWorkflowRunId(positionals[0]!))!;
   if (values.json) io.out(JSON.stringify(workflowRunJson(w)) + '\n');
   else io.out(`workflow run ${w.workflow_run_id} '${w.workflow_name}' ${w.status} (${duration(w.start_time, w.end_time)})\n${stepsTable(Object.values(w.steps))}\n`);
   return 0;
@@ -212,8 +226,15 @@ function workflowList(argv: string[], io: Io, engine: () => Engine): ExitCode {
 async function workflowCancel(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
   const { values, positionals } = parse(argv, {}, { min: 1, max: 1, names: 'WORKFLOW_RUN_ID' });
   if (values.help) return help(io, 'workflow cancel');
-  await engine().workflows.cancel(positionals[0]!);
-  io.out(`cancel requested for workflow run ${positionals[0]}\n`);
+  const e = engine();
+  const id = e.store.resolveWorkflowRunId(positionals[0]!);
+  const before = e.store.getWorkflowRun(id)!.status;
+  if (before !== 'RUNNING') {
+    io.out(`workflow run ${id} had already ended (${before})\n`);
+    return 0;
+  }
+  await e.workflows.cancel(id);
+  io.out(`workflow run ${id}: cancel requested; its running steps were stopped\n`);
   return 0;
 }
 

@@ -41,6 +41,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<ExitCo
     }
     const cmd = COMMANDS[name];
     if (!cmd) throw new AppError('USAGE', `Unknown command '${name}'. Run 'baton --help' for the list of commands.`);
+    // Until a command says what Ctrl-C should stop, stop everything this process has started.
+    io.onInterrupt(() => {
+      if (engine) void Promise.all([engine.workflows.cancelAll(), engine.runs.cancelAll()]);
+    });
     return await cmd(rest, io, getEngine);
   } catch (e) {
     const err = toAppError(e);

@@ -41,9 +41,9 @@ export function recoverOrphans(store: Store, runs: RunManager, events: EngineEmi
       status = row.cancel_requested ? 'KILLED' : 'FAILED';
       reason = 'Baton exited while the step was running and the process is gone; its exit code is unknown.';
     }
-    store.finishRun(row.run_id, status, code, Date.now(), { 'baton.settled': reason });
-    events.emit('run.updated', { runId: row.run_id, status, workflowRunId: row.workflow_run_id, stepName: null });
-    report.settled.push({ runId: row.run_id, status, reason });
+    const final = store.finishRun(row.run_id, status, code, Date.now(), { 'baton.settled': reason });
+    events.emit('run.updated', { runId: row.run_id, status: final, workflowRunId: row.workflow_run_id, stepName: null });
+    report.settled.push({ runId: row.run_id, status: final, reason });
   }
   for (const wf of store.activeWorkflowRuns()) {
     if (isProcessAlive(wf.supervisor_pid, wf.supervisor_start)) continue;

@@ -58,6 +58,8 @@ interface LiveRun {
   cancelling: boolean;
   /** Started by another (dead) Baton process and only watched by this one. */
   reattached: boolean;
+  /** The cancel in progress: SIGTERM to the group, SIGKILL after the grace period. */
+  stopping: Promise<void> | null;
 }
 
 /** Grace period between SIGTERM and SIGKILL when a run is cancelled. */
@@ -171,19 +173,20 @@ export class RunManager {
 
   private settleLaunchFailure(runId: string, e: unknown): void {
     const msg = e instanceof Error ? e.message : String(e);
-    this.store.finishRun(runId, 'FAILED', null, Date.now(), { 'baton.launch_error': msg });
-    this.emit(runId, 'FAILED');
+    this.emit(runId, this.store.finishRun(runId, 'FAILED', null, Date.now(), { 'baton.launch_error': msg }));
   }
 
   /** Follows the log and settles the run when its process exits. */
   private watch(runId: string, pgid: number, logPath: string, exited: Promise<{ code: number }>): void {
     const tail = new LogTail(logPath, (text) => this.events.emit('run.logAppended', { runId, text }));
     tail.start();
-    const entry: LiveRun = { pgid, cancelling: false, reattached: false, done: Promise.resolve('RUNNING') };
-    entry.done = exited.then(({ code }) => {
+    const entry: LiveRun = { pgid, cancelling: false, reattached: false, stopping: null, done: Promise.resolve('RUNNING') };
+    entry.done = exited.then(async ({ code }) => {
+      // When cancelling, the launcher may die before the rest of the group (a step that ignores
+      // SIGTERM): the run is over only when the whole group is gone.
+      if (entry.stopping) await entry.stopping;
       tail.stop();
-      const status = this.finalStatus(runId, code, entry.cancelling);
-      this.store.finishRun(runId, status, code, Date.now());
+      const status = this.store.finishRun(runId, this.finalStatus(runId, code, entry.cancelling), code, Date.now());
       this.live.delete(runId);
       this.emit(runId, status);
       return status;
@@ -204,7 +207,7 @@ export class RunManager {
    */
   reattach(runId: string, pid: number, processStart: string | null, logPath: string | null, exitFile: string | null): void {
     if (this.live.has(runId)) return;
-    const entry: LiveRun = { pgid: pid, cancelling: false, reattached: true, done: Promise.resolve('RUNNING') };
+    const entry: LiveRun = { pgid: pid, cancelling: false, reattached: true, stopping: null, done: Promise.resolve('RUNNING') };
     const tail = logPath ? new LogTail(logPath, (text) => this.events.emit('run.logAppended', { runId, text })) : null;
     tail?.start();
     this.store.markRunning(runId, {
@@ -234,10 +237,11 @@ export class RunManager {
         code === null ? (entry.cancelling ? 'KILLED' : 'FAILED') : this.finalStatus(runId, code, entry.cancelling);
       const tags: Record<string, string> = { 'baton.reattached': 'true' };
       if (code === null) tags['baton.settled'] = 'The process ended while no Baton was watching it; its exit code is unknown.';
-      this.store.finishRun(runId, status, code, Date.now(), tags);
+      if (entry.stopping) await entry.stopping;
+      const final = this.store.finishRun(runId, status, code, Date.now(), tags);
       this.live.delete(runId);
-      this.emit(runId, status);
-      return status;
+      this.emit(runId, final);
+      return final;
     })();
     this.live.set(runId, entry);
   }
@@ -276,15 +280,16 @@ export class RunManager {
     const live = this.live.get(runId);
     if (live) {
       live.cancelling = true;
-      await stopGroup(live.pgid, this.graceMs);
+      live.stopping ??= stopGroup(live.pgid, this.graceMs);
+      await live.stopping;
       return live.done;
     }
     if (row.status === 'SCHEDULED' || !row.pid) {
       // Not launched yet: the launcher sees cancel_requested; if nobody owns it, settle it here.
       if (!isProcessAlive(row.supervisor_pid, row.supervisor_start)) {
-        this.store.finishRun(runId, 'KILLED', null, Date.now());
-        this.emit(runId, 'KILLED');
-        return 'KILLED';
+        const status = this.store.finishRun(runId, 'KILLED', null, Date.now());
+        this.emit(runId, status);
+        return status;
       }
       return this.waitFor(runId);
     }
@@ -293,10 +298,10 @@ export class RunManager {
       // The owning Baton (another process, or another engine in this one) sees the exit and records KILLED.
       return this.waitFor(runId);
     }
-    const code = readExitCode(row.exit_file);
-    this.store.finishRun(runId, 'KILLED', code, Date.now());
-    this.emit(runId, 'KILLED');
-    return 'KILLED';
+    // The owner is gone (or exited right after its step): settle it here unless it already did.
+    const status = this.store.finishRun(runId, 'KILLED', readExitCode(row.exit_file), Date.now());
+    this.emit(runId, status);
+    return status;
   }
 
   /** Cancels every run this process started (Ctrl-C, shutdown); reattached runs are left running. */

@@ -23,10 +23,11 @@ export function openDatabase(file: string): Db {
     throw new AppError('STORE_ERROR', `Cannot open the run history at ${file}: ${(e as Error).message}`);
   }
   try {
+    // The busy timeout first: several processes may open a new history at the same moment.
+    db.pragma('busy_timeout = 10000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 10000');
     migrate(db, file);
   } catch (e) {
     db.close();
@@ -37,19 +38,24 @@ export function openDatabase(file: string): Db {
 }
 
 function migrate(db: Db, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new AppError(
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const tooNew = (v: number) =>
+    new AppError(
       'STORE_ERROR',
-      `The run history at ${file} has schema version ${current}, newer than this Baton understands (${SCHEMA_VERSION}). Upgrade Baton.`,
+      `The run history at ${file} has schema version ${v}, newer than this Baton understands (${SCHEMA_VERSION}). Upgrade Baton.`,
     );
-  }
-  for (const mig of MIGRATIONS) {
-    if (mig.version <= current) continue;
-    // Each migration and its version bump commit together; a crash leaves the previous version intact.
-    db.transaction(() => {
+  if (version() > SCHEMA_VERSION) throw tooNew(version());
+  if (version() === SCHEMA_VERSION) return;
+  // All pending migrations and the version bump commit together under a write lock, and the version
+  // is read again inside it: of several processes opening a new history at once, one migrates and
+  // the others then find nothing to do. A crash leaves the previous version intact.
+  db.transaction(() => {
+    const current = version();
+    if (current > SCHEMA_VERSION) throw tooNew(current);
+    for (const mig of MIGRATIONS) {
+      if (mig.version <= current) continue;
       db.exec(mig.sql);
       db.pragma(`user_version = ${mig.version}`);
-    }).immediate();
-  }
+    }
+  }).immediate();
 }

@@ -182,9 +182,10 @@ export class Store {
         `UPDATE runs SET status = 'RUNNING', start_time = @time, pid = @pid, process_start = @processStart,
            supervisor_pid = @supervisorPid, supervisor_start = @supervisorStart WHERE run_id = @runId`,
       ),
+      // A final status is written once: whoever settles a run first wins, later attempts change nothing.
       runFinish: db.prepare(
         `UPDATE runs SET status = @status, end_time = @time, exit_code = @exitCode,
-           start_time = coalesce(start_time, @time) WHERE run_id = @runId`,
+           start_time = coalesce(start_time, @time) WHERE run_id = @runId AND status IN ('SCHEDULED', 'RUNNING')`,
       ),
       runExternalStart: db.prepare(
         "UPDATE runs SET status = 'RUNNING', start_time = ? WHERE run_id = ?",
@@ -199,6 +200,7 @@ export class Store {
         'SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id = ?',
       ),
       runCancelRequest: db.prepare('UPDATE runs SET cancel_requested = 1 WHERE run_id = ?'),
+      runLifecycle: db.prepare('UPDATE runs SET lifecycle_stage = ? WHERE run_id = ?'),
       runProcess: db.prepare<[string], RunProcessRow>(
         `SELECT run_id, status, pid, process_start, supervisor_pid, supervisor_start, exit_file, log_path,
            cancel_requested, workflow_run_id FROM runs WHERE run_id = ?`,
@@ -235,6 +237,9 @@ export class Store {
       wfGet: db.prepare<[string], WorkflowRunRow>('SELECT * FROM workflow_runs WHERE workflow_run_id = ?'),
       wfSteps: db.prepare<[string], { step_name: string; status: StepStatus; run_id: string | null; cached: number; reason: string | null }>(
         'SELECT step_name, status, run_id, cached, reason FROM workflow_steps WHERE workflow_run_id = ? ORDER BY position',
+      ),
+      wfIdsByPrefix: db.prepare<[string], { workflow_run_id: string }>(
+        'SELECT workflow_run_id FROM workflow_runs WHERE workflow_run_id >= ? ORDER BY workflow_run_id LIMIT 2',
       ),
       wfList: db.prepare<[number], { workflow_run_id: string }>(
         'SELECT workflow_run_id FROM workflow_runs ORDER BY start_time DESC LIMIT ?',
@@ -316,12 +321,18 @@ export class Store {
     this.s.runStart.run({ runId, ...p });
   }
 
-  /** Ends a run; tags that explain the ending are written in the same transaction. */
-  finishRun(runId: string, status: RunStatus, exitCode: number | null, time: number, tags: Record<string, string> = {}): void {
-    this.db
+  /**
+   * Ends a run that is still active, with the tags that explain the ending, in one transaction.
+   * Returns the run's status afterwards: the given one, or the one another writer recorded first.
+   */
+  finishRun(runId: string, status: RunStatus, exitCode: number | null, time: number, tags: Record<string, string> = {}): RunStatus {
+    return this.db
       .transaction(() => {
-        this.s.runFinish.run({ runId, status, exitCode, time });
+        if (this.s.runFinish.run({ runId, status, exitCode, time }).changes === 0) {
+          return this.s.runGet.get(runId)?.status ?? status;
+        }
         for (const [k, v] of Object.entries(tags)) this.s.tagUpsert.run(runId, k, v);
+        return status;
       })
       .immediate();
   }
@@ -383,6 +394,11 @@ export class Store {
       out[m.key] = { key: m.key, value: m.is_nan ? NaN : m.value, timestamp: m.timestamp, step: m.step };
     }
     return out;
+  }
+
+  /** Soft delete and restore, as MLflow's lifecycle_stage. */
+  setRunLifecycle(runId: string, stage: 'active' | 'deleted'): void {
+    this.s.runLifecycle.run(stage, runId);
   }
 
   requestCancel(runId: string): void {
@@ -552,6 +568,20 @@ export class Store {
 
   activeWorkflowRuns(): { workflow_run_id: string; supervisor_pid: number | null; supervisor_start: string | null }[] {
     return this.s.wfActive.all();
+  }
+
+  /** Resolves a full workflow run id or an unambiguous prefix of at least 6 characters. */
+  resolveWorkflowRunId(idOrPrefix: string): string {
+    const id = idOrPrefix.toLowerCase();
+    if (this.s.wfGet.get(id)) return id;
+    if (/^[0-9a-f]{6,31}$/.test(id)) {
+      const hits = this.s.wfIdsByPrefix.all(id).filter((r) => r.workflow_run_id.startsWith(id));
+      if (hits.length === 1) return hits[0]!.workflow_run_id;
+      if (hits.length > 1) {
+        throw new AppError('WORKFLOW_RUN_NOT_FOUND', `Workflow run id prefix '${idOrPrefix}' is ambiguous; give more characters.`);
+      }
+    }
+    throw new AppError('WORKFLOW_RUN_NOT_FOUND', `Workflow run '${idOrPrefix}' not found.`);
   }
 
   getWorkflowRun(id: string): (WorkflowRunRecord & { workflow_yaml: string; options: Record<string, unknown> }) | null {

@@ -288,6 +288,50 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
       })();
       return {};
     },
+    'runs/delete': (b) => {
+      const runId = runIdOf(b);
+      requireRun(runId);
+      store.setRunLifecycle(runId, 'deleted');
+      return {};
+    },
+    'runs/restore': (b) => {
+      const runId = runIdOf(b);
+      requireRun(runId);
+      store.setRunLifecycle(runId, 'active');
+      return {};
+    },
+    'experiments/search': (b) => {
+      const view = typeof b.view_type === 'string' ? b.view_type : 'ACTIVE_ONLY';
+      const experiments = store
+        .listExperiments()
+        .filter((e) => view === 'ALL' || (view === 'DELETED_ONLY') === (e.lifecycle_stage === 'deleted'));
+      return { experiments: experiments.map(expToWire) };
+    },
+    'artifacts/list': (b) => {
+      const run = requireRun(runIdOf(b));
+      const rel = typeof b.path === 'string' ? b.path : '';
+      if (rel.split('/').includes('..') || path.isAbsolute(rel)) {
+        throw new ApiError('INVALID_PARAMETER_VALUE', `Invalid path: '${rel}'`, 400);
+      }
+      const dir = path.join(run.artifact_dir, rel);
+      let entries: fs.Dirent[] = [];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        entries = [];
+      }
+      return {
+        root_uri: run.artifact_uri,
+        files: entries
+          .sort((x, y) => x.name.localeCompare(y.name))
+          .map((e) => {
+            const p = rel ? `${rel}/${e.name}` : e.name;
+            return e.isDirectory()
+              ? { path: p, is_dir: true }
+              : { path: p, is_dir: false, file_size: fs.statSync(path.join(dir, e.name)).size };
+          }),
+      };
+    },
     'metrics/get-history': (b) => {
       const runId = runIdOf(b);
       requireRun(runId);

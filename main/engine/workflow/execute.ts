@@ -71,9 +71,9 @@ export class WorkflowRunner {
    * `fromSteps`, those steps and everything downstream), reusing the other steps' runs. Uses the
    * workflow exactly as it was run (the stored snapshot), not the file as it is now.
    */
-  async resume(workflowRunId: string, opts: Omit<WorkflowStartOptions, 'parent'> = {}): Promise<WorkflowExecution> {
-    const parent = this.store.getWorkflowRun(workflowRunId);
-    if (!parent) throw new AppError('WORKFLOW_RUN_NOT_FOUND', `Workflow run '${workflowRunId}' not found.`);
+  async resume(idOrPrefix: string, opts: Omit<WorkflowStartOptions, 'parent'> = {}): Promise<WorkflowExecution> {
+    const workflowRunId = this.store.resolveWorkflowRunId(idOrPrefix);
+    const parent = this.store.getWorkflowRun(workflowRunId)!;
     if (parent.status === 'RUNNING' && (this.active.has(workflowRunId) || this.isSupervised(workflowRunId))) {
       throw new AppError('USAGE', `Workflow run '${workflowRunId}' is still running; cancel it or wait for it to end first.`);
     }
@@ -101,11 +101,11 @@ export class WorkflowRunner {
     return !!wf && isProcessAlive(wf.supervisor_pid, wf.supervisor_start);
   }
 
-  async cancel(workflowRunId: string): Promise<void> {
+  async cancel(idOrPrefix: string): Promise<void> {
+    const workflowRunId = this.store.resolveWorkflowRunId(idOrPrefix);
     const a = this.active.get(workflowRunId);
     if (a) return a.cancel();
-    const wf = this.store.getWorkflowRun(workflowRunId);
-    if (!wf) throw new AppError('WORKFLOW_RUN_NOT_FOUND', `Workflow run '${workflowRunId}' not found.`);
+    const wf = this.store.getWorkflowRun(workflowRunId)!;
     if (wf.status !== 'RUNNING') return;
     // Owned by another Baton process: ask it, and stop the step processes directly.
     this.store.requestWorkflowCancel(workflowRunId);
@@ -266,8 +266,15 @@ export class WorkflowRunner {
 
     // For a skipped step, the failed step that caused it (not just the skipped step before it).
     const rootCause = new Map<string, string>();
+    // A cancel asked for by another process (`baton workflow cancel`, another window) counts as soon
+    // as this process notices it: before the poll fires, a step ending KILLED makes pump look.
+    const externalCancel = (): boolean => {
+      if (!active.cancelled && this.store.workflowCancelRequested(id)) void active.cancel();
+      return active.cancelled;
+    };
     const pump = (): void => {
       if (finished) return;
+      externalCancel();
       for (const name of order) {
         const st = state.get(name)!;
         if (st.status !== 'PENDING') continue;
@@ -290,7 +297,7 @@ export class WorkflowRunner {
         setStep(name, { status: 'RUNNING' });
         void runStep(byName.get(name)!).then(pump);
       }
-      if (active.running.size === 0 && [...state.values()].every((s) => s.status !== 'PENDING' && s.status !== 'RUNNING')) {
+      if (!finished && active.running.size === 0 && [...state.values()].every((s) => s.status !== 'PENDING' && s.status !== 'RUNNING')) {
         finished = true;
         clearInterval(poll);
         const statuses = [...state.values()].map((s) => s.status);
@@ -307,9 +314,7 @@ export class WorkflowRunner {
     };
 
     // Another process (e.g. `baton runs cancel`, the desktop app) may ask this run to stop.
-    const poll = setInterval(() => {
-      if (!active.cancelled && this.store.workflowCancelRequested(id)) void active.cancel();
-    }, 250);
+    const poll = setInterval(externalCancel, 250);
     poll.unref();
 
     queueMicrotask(pump);
@@ -392,10 +397,11 @@ export function resolveInputs(spec: WorkflowSpec, given: Record<string, string>,
     if (bad) problems.push(bad);
     out[input.name] = v;
   }
-  if (missing.length) {
-    throw new AppError('PARAM_MISSING', `No value given for missing workflow inputs: ${missing.map((m) => `'${m}'`).join(', ')}`);
+  if (missing.length) problems.unshift(`No value given for missing workflow inputs: ${missing.map((m) => `'${m}'`).join(', ')}`);
+  if (problems.length) {
+    // Every problem at once; the code says what kind the first one is.
+    throw new AppError(missing.length ? 'PARAM_MISSING' : 'PARAM_INVALID', problems.join('; '));
   }
-  if (problems.length) throw new AppError('PARAM_INVALID', problems.join('; '));
   return out;
 }
 
