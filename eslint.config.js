@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'dist/**', 'examples/**', 'renderer/dist/**', '.venv/**', '**/.venv/**'] },
@@ -43,6 +44,22 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*'], message: 'common/ is environment-free: no Node built-ins.' },
           { group: ['**/main/**', '**/renderer/**'], message: 'common/ may not import main/ or renderer/.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The renderer runs in a browser page: no Node, no Electron, nothing from main/.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'The renderer talks to the engine only through the Api object.' }],
+        patterns: [
+          { group: ['node:*'], message: 'The renderer runs in a browser: no Node built-ins.' },
+          { group: ['**/main/**', '**/preload/**'], message: 'The renderer may import common/ only.' },
         ],
       }],
     },

@@ -4,6 +4,8 @@
  */
 export const ERROR_CODES = {
   USAGE: 'The command line or request is malformed',
+  UNAUTHENTICATED: 'The request carries no valid token',
+  FORBIDDEN: 'The request comes from a host or origin that is not allowed',
   FILTER_INVALID: 'A run search filter or order_by expression is malformed',
   MLPROJECT_NOT_FOUND: 'The project folder does not exist or cannot be read',
   MLPROJECT_INVALID: 'The MLproject file is malformed',
@@ -20,6 +22,9 @@ export const ERROR_CODES = {
   RUN_NOT_ACTIVE: 'The run is not running',
   LAUNCH_FAILED: 'The step process could not be started',
   STORE_ERROR: 'The run history could not be read or written',
+  TRACKING_UNAVAILABLE: 'The MLflow tracking server cannot be reached',
+  TRACKING_AUTH: 'The MLflow tracking server refused the credentials',
+  TRACKING_ERROR: 'The MLflow tracking server answered with an error',
   INTERNAL: 'An unexpected internal error',
 } as const;
 

@@ -38,7 +38,10 @@ const FILTER_ATTRIBUTE_ALIASES: Readonly<Record<string, RunAttribute>> = {
   'Run Name': 'run_name',
 };
 /** order_by accepts only the numeric alternates (`VALID_ORDER_BY_ATTRIBUTE_KEYS`). */
-const ORDER_BY_ATTRIBUTE_ALIASES: Readonly<Record<string, RunAttribute>> = { created: 'start_time', Created: 'start_time' };
+const ORDER_BY_ATTRIBUTE_ALIASES: Readonly<Record<string, RunAttribute>> = {
+  created: 'start_time',
+  Created: 'start_time',
+};
 
 /**
  * MLflow's entity prefixes and their aliases (`_VALID_IDENTIFIERS`); `runs` is a Baton extra.
@@ -146,7 +149,11 @@ export class Cursor {
     let i = start + 1;
     for (;;) {
       const j = this.src.indexOf(q, i);
-      if (j < 0) this.fail(`unterminated ${what}`, start, { token: this.src.slice(start), hint: `the closing ${q} is missing` });
+      if (j < 0)
+        this.fail(`unterminated ${what}`, start, {
+          token: this.src.slice(start),
+          hint: `the closing ${q} is missing`,
+        });
       value += this.src.slice(i, j);
       if (this.src.charAt(j + 1) === q) {
         value += q;
@@ -186,7 +193,12 @@ export class Cursor {
 
   fail(problem: string, position: number, opts: { token?: string | null; hint?: string } = {}): never {
     const token = opts.token !== undefined ? opts.token : this.tokenAt(position);
-    const found = token === null ? `the end of the ${this.kind}` : QUOTES.includes(token.charAt(0)) ? token : `'${token}'`;
+    const found =
+      token === null
+        ? `the end of the ${this.kind}`
+        : QUOTES.includes(token.charAt(0))
+          ? token
+          : `'${token}'`;
     const message =
       `Invalid ${this.kind} '${this.src}': ${problem} at position ${position}, found ${found}` +
       (opts.hint ? `; ${opts.hint}` : '');
@@ -215,8 +227,10 @@ const ENTITY_HINT =
   '(aliases: metric, param, parameter, parameters, tag, attribute, attr, run, runs)';
 
 function attributeHint(key: string, mode: 'filter' | 'order_by'): string {
-  if (key === 'lifecycle_stage') return 'MLflow does not search on lifecycle_stage; use the run view type (ACTIVE_ONLY, DELETED_ONLY, ALL)';
-  if (key === 'experiment_id') return 'MLflow does not search on experiment_id; pass the experiment ids to the search instead';
+  if (key === 'lifecycle_stage')
+    return 'MLflow does not search on lifecycle_stage; use the run view type (ACTIVE_ONLY, DELETED_ONLY, ALL)';
+  if (key === 'experiment_id')
+    return 'MLflow does not search on experiment_id; pass the experiment ids to the search instead';
   if (ENTITY_ALIASES[key] !== undefined) return `did you mean ${key}.<key>?`;
   return mode === 'filter' ? FILTER_ATTRIBUTES_HINT : ORDER_BY_ATTRIBUTES_HINT;
 }
@@ -260,7 +274,8 @@ export function parseIdentifier(c: Cursor): Identifier {
 
   // entity.key — MLflow trims backticks from the entity (`_valid_entity_type`), not double quotes.
   const entity = headQuote === '"' ? undefined : ENTITY_ALIASES[head];
-  if (entity === undefined) c.fail('unknown entity type', start, { token: c.src.slice(start, c.pos), hint: ENTITY_HINT });
+  if (entity === undefined)
+    c.fail('unknown entity type', start, { token: c.src.slice(start, c.pos), hint: ENTITY_HINT });
   if (entity === 'dataset') {
     c.fail('dataset filters are not supported', start, {
       token: c.src.slice(start, c.pos),
@@ -275,7 +290,9 @@ export function parseIdentifier(c: Cursor): Identifier {
     key = c.readQuoted(kc === '`' ? 'backtick-quoted key' : 'quoted key').value;
     if (key === '') c.fail('empty key', keyStart, { token: c.src.slice(keyStart, c.pos) });
     if (c.peek() === '.') {
-      c.fail('unexpected text after a quoted key', c.pos, { hint: 'quote the whole key, e.g. tags.`mlflow.source.git.commit`' });
+      c.fail('unexpected text after a quoted key', c.pos, {
+        hint: 'quote the whole key, e.g. tags.`mlflow.source.git.commit`',
+      });
     }
     checkKeyEnd(c, false);
   } else {
@@ -322,7 +339,10 @@ function checkKeyEnd(c: Cursor, unquoted: boolean): void {
 }
 
 function validAttribute(c: Cursor, name: string, at: number, mode: 'filter' | 'order_by'): RunAttribute {
-  if ((STRING_ATTRIBUTES as readonly string[]).includes(name) || (NUMERIC_ATTRIBUTES as readonly string[]).includes(name)) {
+  if (
+    (STRING_ATTRIBUTES as readonly string[]).includes(name) ||
+    (NUMERIC_ATTRIBUTES as readonly string[]).includes(name)
+  ) {
     return name as RunAttribute;
   }
   const alias = (mode === 'filter' ? FILTER_ATTRIBUTE_ALIASES : ORDER_BY_ATTRIBUTE_ALIASES)[name];
@@ -332,7 +352,9 @@ function validAttribute(c: Cursor, name: string, at: number, mode: 'filter' | 'o
 
 /** `metrics.rmse`, or metrics.`f1 score` when the key needs quoting. */
 export function displayKey(key: string): string {
-  return /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u.test(key) ? key : `\`${key.replace(/`/g, '``')}\``;
+  return /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u.test(key)
+    ? key
+    : `\`${key.replace(/`/g, '``')}\``;
 }
 
 export function isNumericAttribute(key: string): key is NumericAttribute {
@@ -361,7 +383,9 @@ export function parseFilter(expr: string | null | undefined): Clause[] {
       continue;
     }
     if (upper === 'OR') {
-      c.fail('OR is not supported', at, { hint: 'MLflow filters are comparisons joined by AND; run one search per alternative' });
+      c.fail('OR is not supported', at, {
+        hint: 'MLflow filters are comparisons joined by AND; run one search per alternative',
+      });
     }
     c.fail('expected AND or the end of the filter', at);
   }
@@ -407,7 +431,9 @@ function parseOperator(c: Cursor, id: Identifier): Comparator {
   const start = c.pos;
   const ch = c.peek();
   const expected = (): never =>
-    c.fail('expected a comparison operator', start, { hint: `${opsHint(id)}; quote keys that contain spaces or special characters` });
+    c.fail('expected a comparison operator', start, {
+      hint: `${opsHint(id)}; quote keys that contain spaces or special characters`,
+    });
   if (ch !== '' && OPERATOR_CHARS.includes(ch)) {
     const run = /^[<>=!~]+/.exec(c.src.slice(start))![0];
     if (!(NUMERIC_COMPARATORS as readonly string[]).includes(run)) {
@@ -427,7 +453,9 @@ function parseOperator(c: Cursor, id: Identifier): Comparator {
     c.skipWs();
     const at = c.pos;
     if (c.peekWord()?.toUpperCase() !== 'IN') {
-      c.fail('expected IN after NOT', at, { hint: 'MLflow has NOT IN but no NOT LIKE; use != for a single value' });
+      c.fail('expected IN after NOT', at, {
+        hint: 'MLflow has NOT IN but no NOT LIKE; use != for a single value',
+      });
     }
     c.pos += 2;
     return 'NOT IN';
@@ -456,7 +484,8 @@ function parseOperator(c: Cursor, id: Identifier): Comparator {
 
 function opsHint(id: Identifier): string {
   if (id.type === 'metric') return METRIC_OPS_HINT;
-  if (id.type === 'attribute') return isNumericAttribute(id.key) ? NUMERIC_ATTR_OPS_HINT : STRING_ATTR_OPS_HINT;
+  if (id.type === 'attribute')
+    return isNumericAttribute(id.key) ? NUMERIC_ATTR_OPS_HINT : STRING_ATTR_OPS_HINT;
   return `${ENTITY_PREFIX[id.type]} ${STRING_ENTITY_OPS_HINT}`;
 }
 
@@ -468,9 +497,16 @@ function checkComparator(c: Cursor, id: Identifier, op: Comparator, at: number, 
   let hint = opsHint(id);
   if (id.type === 'metric') {
     ok = numeric;
-    if (op === 'IS NULL' || op === 'IS NOT NULL') hint += ' (IS NULL and IS NOT NULL work on params and tags only)';
+    if (op === 'IS NULL' || op === 'IS NOT NULL')
+      hint += ' (IS NULL and IS NOT NULL work on params and tags only)';
   } else if (id.type === 'parameter' || id.type === 'tag') {
-    ok = op === '=' || op === '!=' || op === 'LIKE' || op === 'ILIKE' || op === 'IS NULL' || op === 'IS NOT NULL';
+    ok =
+      op === '=' ||
+      op === '!=' ||
+      op === 'LIKE' ||
+      op === 'ILIKE' ||
+      op === 'IS NULL' ||
+      op === 'IS NOT NULL';
     if (op === 'IN' || op === 'NOT IN') hint += ' (IN and NOT IN work on attributes.run_id only)';
   } else if (isNumericAttribute(id.key)) {
     ok = numeric;
@@ -489,7 +525,10 @@ function parseNumber(c: Cursor, id: Identifier): number {
   const at = c.pos;
   NUMBER.lastIndex = at;
   const m = NUMBER.exec(c.src);
-  const what = id.type === 'metric' ? `a number for ${id.display}` : `a number (milliseconds since the epoch) for ${id.display}`;
+  const what =
+    id.type === 'metric'
+      ? `a number for ${id.display}`
+      : `a number (milliseconds since the epoch) for ${id.display}`;
   if (!m) {
     const ch = c.peek();
     c.fail(`expected ${what}`, at, {
@@ -519,7 +558,9 @@ function parseString(c: Cursor, id: Identifier): string {
 
 function parseList(c: Cursor, id: Identifier): string[] {
   if (c.peek() !== '(') {
-    c.fail("expected '(' to start the list", c.pos, { hint: `e.g. ${id.display} IN ('<run id>', '<run id>')` });
+    c.fail("expected '(' to start the list", c.pos, {
+      hint: `e.g. ${id.display} IN ('<run id>', '<run id>')`,
+    });
   }
   c.pos++;
   const values: string[] = [];

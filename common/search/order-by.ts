@@ -32,13 +32,19 @@ export const DEFAULT_ORDER: readonly OrderTerm[] = [
 /** Parses order_by items; an absent or empty list gives MLflow's default order. */
 export function parseOrderBy(items: readonly string[] | null | undefined): OrderTerm[] {
   if (items != null && !Array.isArray(items)) {
-    throw new AppError('FILTER_INVALID', 'Invalid order_by: expected a list of strings such as ["metrics.rmse DESC"]');
+    throw new AppError(
+      'FILTER_INVALID',
+      'Invalid order_by: expected a list of strings such as ["metrics.rmse DESC"]',
+    );
   }
   const terms: OrderTerm[] = [];
   const seen = new Map<string, number>();
   (items ?? []).forEach((item, index) => {
     if (typeof item !== 'string') {
-      throw new AppError('FILTER_INVALID', `Invalid order_by item ${index + 1}: expected a string, got ${typeof item}`);
+      throw new AppError(
+        'FILTER_INVALID',
+        `Invalid order_by item ${index + 1}: expected a string, got ${typeof item}`,
+      );
     }
     const c: Cursor = new Cursor(item, 'order_by');
     c.skipWs();
@@ -49,11 +55,13 @@ export function parseOrderBy(items: readonly string[] | null | undefined): Order
     if (!c.atEnd()) {
       const at = c.pos;
       const w = c.peekWord()?.toUpperCase();
-      if (w !== 'ASC' && w !== 'DESC') c.fail('expected ASC or DESC', at, { hint: 'give one column per order_by item' });
+      if (w !== 'ASC' && w !== 'DESC')
+        c.fail('expected ASC or DESC', at, { hint: 'give one column per order_by item' });
       c.pos += w.length;
       ascending = w === 'ASC';
       c.skipWs();
-      if (!c.atEnd()) c.fail('expected the end of the order_by item', c.pos, { hint: 'give one column per order_by item' });
+      if (!c.atEnd())
+        c.fail('expected the end of the order_by item', c.pos, { hint: 'give one column per order_by item' });
     }
     const k = `${id.type}\u0000${id.key}`;
     const first = seen.get(k);

@@ -247,7 +247,10 @@ export const runs: Command = async (argv, io, engine) => {
         {
           'experiment-name': { type: 'string' },
           status: { type: 'string' },
+          filter: { type: 'string' },
+          'order-by': { type: 'string', multiple: true },
           'max-results': { type: 'string' },
+          all: { type: 'boolean' },
           json: { type: 'boolean' },
         },
         { min: 0, max: 0, names: '' },
@@ -257,10 +260,21 @@ export const runs: Command = async (argv, io, engine) => {
       if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
         throw new AppError('USAGE', `--status must be one of ${RUN_STATUSES.join(', ')}, got '${values.status}'.`);
       }
-      const list = engine().listRuns({
-        experimentName: values['experiment-name'],
-        status: status as RunStatus | undefined,
-        limit: positiveInt(values['max-results'], '--max-results'),
+      const e = engine();
+      let experimentIds: string[] | undefined;
+      if (values['experiment-name'] !== undefined) {
+        const exp = e.store.findExperimentByName(values['experiment-name']);
+        if (!exp) throw new AppError('EXPERIMENT_NOT_FOUND', `Experiment '${values['experiment-name']}' does not exist.`);
+        experimentIds = [exp.experiment_id];
+      }
+      // --status is sugar for the filter language (MLflow's search syntax, see docs/search.md).
+      const filter = [values.filter?.trim() || null, status ? `attributes.status = '${status}'` : null].filter(Boolean).join(' and ');
+      const { runs: list } = e.store.searchRuns({
+        experimentIds,
+        filter,
+        orderBy: values['order-by'],
+        maxResults: positiveInt(values['max-results'], '--max-results') ?? 1000,
+        runViewType: values.all ? 'ALL' : 'ACTIVE_ONLY',
       });
       io.out(values.json ? JSON.stringify(list.map(runJson)) + '\n' : runsTable(list) + '\n');
       return 0;

@@ -17,8 +17,13 @@ Commands:
   runs logs RUN_ID            Print a run's captured output
   runs cancel RUN_ID          Stop a running run (its whole process tree)
   runs rerun RUN_ID           Run a run again with the same parameters
+  server                      Serve the history as an MLflow tracking server on 127.0.0.1
+  ui                          Serve the Baton UI in a browser on 127.0.0.1
 
 Options: -h, --help   --version
+  --tracking-uri URI   use an existing MLflow tracking server instead of the embedded one
+                       (also BATON_TRACKING_URI; credentials from MLFLOW_TRACKING_TOKEN or
+                       MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)
 Data folder: $BATON_HOME, else the platform's app-data folder.
 Exit codes: 0 success, 1 the run or workflow failed or was killed, 2 invalid input (nothing was run).
 `,
@@ -65,16 +70,40 @@ everything downstream of it again instead.
   'workflow cancel': `Usage: baton workflow cancel WORKFLOW_RUN_ID\n`,
   runs: `Usage: baton runs <list|show|logs|cancel|rerun> ...
 
-  list [--experiment-name NAME] [--status STATUS] [--max-results N] [--json]
+  list [--experiment-name NAME] [--status STATUS] [--filter EXPR] [--order-by KEY]... [--max-results N] [--json]
   show RUN_ID [--json]
   logs RUN_ID
   cancel RUN_ID
   rerun RUN_ID [--json]
 A RUN_ID may be shortened to any unique prefix of 6 or more characters.
 `,
-  'runs list': `Usage: baton runs list [--experiment-name NAME] [--status STATUS] [--max-results N] [--json]\n`,
+  server: `Usage: baton server [--port N]
+
+Serves the run history as an MLflow tracking server on 127.0.0.1 (default: a free port), until Ctrl-C.
+Prints the two variables a script needs, e.g.:
+  export MLFLOW_TRACKING_URI=http://127.0.0.1:5005
+  export MLFLOW_TRACKING_TOKEN=…
+Every request must carry the token (the mlflow client sends MLFLOW_TRACKING_TOKEN as a bearer token).
+`,
+  'runs list': `Usage: baton runs list [--experiment-name NAME] [--status STATUS] [--filter EXPR] [--order-by KEY]... [--max-results N] [--all] [--json]
+
+  --filter EXPR        MLflow's search syntax, e.g. "metrics.rmse < 0.8 and params.alpha = '0.1'"
+  --order-by KEY       e.g. "metrics.rmse ASC" or "attributes.start_time DESC" (repeatable)
+  --max-results N      at most N runs (default 1000, at most 50000)
+  --all                include deleted runs
+`,
   'runs show': `Usage: baton runs show RUN_ID [--json]\n`,
   'runs logs': `Usage: baton runs logs RUN_ID\n\nPrints the run's captured stdout and stderr.\n`,
   'runs cancel': `Usage: baton runs cancel RUN_ID\n\nStops the run's whole process tree (SIGTERM, then SIGKILL after a grace period); the run ends KILLED.\n`,
   'runs rerun': `Usage: baton runs rerun RUN_ID [--json]\n\nRuns the run's project entry point again with the same parameters and experiment.\n`,
+  ui: `Usage: baton ui [--port N] [--no-open] [--renderer-dir DIR]
+
+Serves the Baton UI and its API on 127.0.0.1 (never another interface) until Ctrl-C.
+Prints the address to open on stdout: http://127.0.0.1:PORT/?token=TOKEN. The token is new
+every launch; requests without it are refused. Ctrl-C or SIGTERM stops the server and cancels
+the runs and workflows it started.
+  -p, --port N             port to listen on (default 0: any free port)
+  --no-open                do not open the address in the default browser
+  --renderer-dir DIR       serve this renderer build instead of renderer/dist
+`,
 } as const;

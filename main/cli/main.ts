@@ -7,11 +7,32 @@ import { Engine } from '../engine/engine.js';
 import type { Command, ExitCode, Io } from './commands.js';
 import { run, runs, workflow } from './commands.js';
 import { HELP } from './help.js';
+import { server } from './server.js';
+import { ui } from './ui.js';
 
-const COMMANDS: Record<string, Command> = { run, workflow, runs };
+const COMMANDS: Record<string, Command> = { run, workflow, runs, ui, server };
 
 /** Errors that mean "the input was wrong and nothing ran": exit code 2. */
-const SYSTEM_ERRORS: ErrorCode[] = ['INTERNAL', 'STORE_ERROR', 'LAUNCH_FAILED'];
+const SYSTEM_ERRORS: ErrorCode[] = ['INTERNAL', 'STORE_ERROR', 'LAUNCH_FAILED', 'TRACKING_UNAVAILABLE', 'TRACKING_AUTH', 'TRACKING_ERROR'];
+
+/**
+ * `--tracking-uri URI` (or BATON_TRACKING_URI) may stand anywhere on the command line: it selects
+ * shared-server mode for every command. Returns the remaining arguments and the URI.
+ */
+function takeTrackingUri(argv: string[], env: NodeJS.ProcessEnv): { argv: string[]; trackingUri?: string } {
+  const rest: string[] = [];
+  let uri = env.BATON_TRACKING_URI || undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--tracking-uri') {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('-')) throw new AppError('USAGE', "Option '--tracking-uri <value>' argument missing.");
+      uri = v;
+    } else if (a.startsWith('--tracking-uri=')) uri = a.slice('--tracking-uri='.length);
+    else rest.push(a);
+  }
+  return { argv: rest, trackingUri: uri };
+}
 
 /** The package version, from the nearest package.json above this file (source or compiled). */
 function version(): string {
@@ -26,11 +47,14 @@ function version(): string {
  * The CLI: results on stdout, progress and logs on stderr, `error[CODE]: message` on stderr for
  * any failure, never a stack trace. Ctrl-C cancels what is running (a second one forces it).
  */
-export async function main(argv: string[], io: Io = processIo()): Promise<ExitCode> {
+export async function main(rawArgv: string[], io: Io = processIo()): Promise<ExitCode> {
   let engine: Engine | null = null;
-  const getEngine = (): Engine => (engine ??= Engine.open());
+  let trackingUri: string | undefined;
+  const getEngine = (): Engine => (engine ??= Engine.open({ trackingUri }));
   try {
-    const [name, ...rest] = argv;
+    const taken = takeTrackingUri(rawArgv, process.env);
+    trackingUri = taken.trackingUri;
+    const [name, ...rest] = taken.argv;
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
       io.out(HELP.main);
       return 0;

@@ -14,6 +14,7 @@ import type { ListRunsQuery } from './store/store.js';
 import { Store } from './store/store.js';
 import type { TrackingServer } from './tracking/server.js';
 import { startTrackingServer } from './tracking/server.js';
+import { RemoteTracking, remoteOptionsFromEnv } from './tracking/remote.js';
 import { WorkflowRunner } from './workflow/execute.js';
 import type { WorkflowExecution, WorkflowStartOptions } from './workflow/execute.js';
 
@@ -24,6 +25,13 @@ export interface EngineOptions {
   graceMs?: number;
   /** Default parallelism for workflow runs (default: the CPU core count). */
   maxParallel?: number;
+  /**
+   * Shared-server mode: an MLflow tracking server (http(s)://…) on which runs are created and logged
+   * instead of the embedded one; credentials from MLFLOW_TRACKING_TOKEN or _USERNAME/_PASSWORD.
+   */
+  trackingUri?: string;
+  /** Per-request timeout for the shared server (default 30 s). */
+  trackingTimeoutMs?: number;
 }
 
 /**
@@ -46,7 +54,10 @@ export class Engine {
     fs.mkdirSync(this.layout.artifactRoot, { recursive: true });
     this.store = new Store(this.layout.dbFile, this.layout.artifactRoot);
     this.store.getOrCreateExperiment('Default');
-    this.runs = new RunManager(this.store, this.layout, this.events, () => this.trackingEndpoint(), opts.graceMs ?? DEFAULT_GRACE_MS);
+    const remote = opts.trackingUri
+      ? new RemoteTracking({ ...remoteOptionsFromEnv(opts.trackingUri), timeoutMs: opts.trackingTimeoutMs })
+      : null;
+    this.runs = new RunManager(this.store, this.layout, this.events, () => this.trackingEndpoint(), opts.graceMs ?? DEFAULT_GRACE_MS, remote);
     this.workflows = new WorkflowRunner(this.store, this.runs, this.events, opts.maxParallel ?? os.availableParallelism());
     this.recovery = recoverOrphans(this.store, this.runs, this.events);
   }

@@ -173,7 +173,7 @@ describe('bad requests get MLflow error JSON and store nothing', () => {
   test('malformed JSON and unknown endpoints', async () => {
     const r = await request('POST', 'runs/log-metric', '{not json');
     assert.equal(r.status, 400);
-    assert.equal(r.body.error_code, 'MALFORMED_REQUEST');
+    assert.equal(r.body.error_code, 'INVALID_PARAMETER_VALUE');
     const u = await request('GET', 'runs/nonsense');
     assert.equal(u.status, 404);
     assert.equal(u.body.error_code, 'ENDPOINT_NOT_FOUND');

@@ -13,6 +13,7 @@ import { DEFAULT_EXPERIMENT_NAME, fileUri } from '../store/store.js';
 import { LogTail } from './log-tail.js';
 import { isGroupAlive, isProcessAlive, launch, processStartTime, sleep, stopGroup } from './process.js';
 import { randomRunName } from './run-names.js';
+import type { RemoteTracking } from '../tracking/remote.js';
 
 export interface RunRequest {
   /** The project folder (absolute, or relative to baseDir). */
@@ -45,6 +46,8 @@ export interface PreparedRun {
   experiment: ExperimentRecord;
   git: GitInfo | null;
   runName: string;
+  /** Shared-server mode: the experiment's id on the MLflow server. */
+  remoteExperimentId?: string;
 }
 
 export interface TrackingEndpoint {
@@ -80,6 +83,8 @@ export class RunManager {
     private readonly events: EngineEmitter,
     private readonly tracking: () => Promise<TrackingEndpoint>,
     private readonly graceMs = DEFAULT_GRACE_MS,
+    /** Shared-server mode: runs are created on this MLflow server; null for the embedded one. */
+    private readonly remote: RemoteTracking | null = null,
   ) {}
 
   /** Validates a request completely (project, entry point, every parameter) without side effects on the history. */
@@ -90,7 +95,8 @@ export class RunManager {
     const { params, extra, command } = computeParameters(entryPoint, req.parameters ?? {}, { baseDir });
     const experiment = this.resolveExperiment(req);
     const info = await (git ?? gitInfo(project.dir));
-    return { project, entryPoint, params, extra, command, experiment, git: info, runName: req.runName ?? randomRunName() };
+    const remoteExperimentId = this.remote ? await this.remote.getOrCreateExperiment(experiment.name) : undefined;
+    return { project, entryPoint, params, extra, command, experiment, git: info, runName: req.runName ?? randomRunName(), remoteExperimentId };
   }
 
   private resolveExperiment(req: RunRequest): ExperimentRecord {
@@ -105,15 +111,40 @@ export class RunManager {
 
   /** Creates the run (SCHEDULED), launches its process (RUNNING) and returns its id. */
   async start(p: PreparedRun, ctx: RunContext = {}): Promise<string> {
-    const runId = randomBytes(16).toString('hex');
+    const now = Date.now();
+    const tags = { ...runTags(p), ...(ctx.tags ?? {}) };
+    // Logged as given (MLflow logs the shell-quoted form, e.g. 'a b').
+    const params = { ...p.params, ...p.extra };
+    let runId: string;
+    let artifactUri: string;
+    let stepEnv: Record<string, string>;
+    if (this.remote) {
+      // Shared-server mode: the run is created on the MLflow server first (a failure there is a clear
+      // error and nothing exists anywhere); its id is the local record's id, so nothing diverges.
+      const remote = await this.remote.createRun({
+        experimentId: p.remoteExperimentId!,
+        runName: p.runName,
+        startTime: now,
+        tags,
+        userId: currentUser(),
+      });
+      await this.remote.logParamsAndTags(remote.run_id, params);
+      runId = remote.run_id;
+      artifactUri = remote.artifact_uri;
+      tags['baton.tracking_uri'] = this.remote.uri;
+      stepEnv = { ...this.remote.stepEnv(), MLFLOW_EXPERIMENT_ID: p.remoteExperimentId! };
+    } else {
+      runId = randomBytes(16).toString('hex');
+      const artifactDir = path.join(this.layout.artifactRoot, p.experiment.experiment_id, runId, 'artifacts');
+      fs.mkdirSync(artifactDir, { recursive: true });
+      artifactUri = fileUri(artifactDir);
+      stepEnv = { MLFLOW_EXPERIMENT_ID: p.experiment.experiment_id };
+    }
     const runDir = path.join(this.layout.runsDir, runId);
-    const artifactDir = path.join(this.layout.artifactRoot, p.experiment.experiment_id, runId, 'artifacts');
     fs.mkdirSync(runDir, { recursive: true });
-    fs.mkdirSync(artifactDir, { recursive: true });
     const logPath = path.join(runDir, 'output.log');
     const exitFile = path.join(runDir, 'exit_code');
     fs.writeFileSync(logPath, '');
-    const now = Date.now();
     this.store.createRun({
       runId,
       experimentId: p.experiment.experiment_id,
@@ -122,12 +153,11 @@ export class RunManager {
       projectDir: p.project.dir,
       entryPoint: p.entryPoint.name,
       command: p.command,
-      artifactUri: fileUri(artifactDir),
+      artifactUri,
       logPath,
       exitFile,
-      // Logged as given (MLflow logs the shell-quoted form, e.g. 'a b').
-      params: { ...p.params, ...p.extra },
-      tags: { ...runTags(p), ...(ctx.tags ?? {}) },
+      params,
+      tags,
       workflowRunId: ctx.workflowRunId ?? null,
       stepName: ctx.stepName ?? null,
       cacheKey: ctx.cacheKey ?? null,
@@ -136,21 +166,19 @@ export class RunManager {
     });
     this.emit(runId, 'SCHEDULED');
 
-    let tracking: TrackingEndpoint;
-    try {
-      tracking = await this.tracking();
-    } catch (e) {
-      this.settleLaunchFailure(runId, e);
-      return runId;
+    const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_RUN_ID: runId, ...stepEnv };
+    if (!this.remote) {
+      let tracking: TrackingEndpoint;
+      try {
+        tracking = await this.tracking();
+      } catch (e) {
+        this.settleLaunchFailure(runId, e);
+        return runId;
+      }
+      env.MLFLOW_TRACKING_URI = tracking.uri;
+      if (tracking.token) env.MLFLOW_TRACKING_TOKEN = tracking.token;
+      else delete env.MLFLOW_TRACKING_TOKEN;
     }
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      MLFLOW_RUN_ID: runId,
-      MLFLOW_TRACKING_URI: tracking.uri,
-      MLFLOW_EXPERIMENT_ID: p.experiment.experiment_id,
-    };
-    if (tracking.token) env.MLFLOW_TRACKING_TOKEN = tracking.token;
-    else delete env.MLFLOW_TRACKING_TOKEN;
 
     let proc;
     try {
@@ -186,12 +214,39 @@ export class RunManager {
       // SIGTERM): the run is over only when the whole group is gone.
       if (entry.stopping) await entry.stopping;
       tail.stop();
-      const status = this.store.finishRun(runId, this.finalStatus(runId, code, entry.cancelling), code, Date.now());
+      const wanted = this.finalStatus(runId, code, entry.cancelling);
+      const end = Date.now();
+      const remoteTags = this.remote ? await this.syncRemote(runId, wanted, end) : {};
+      const status = this.store.finishRun(runId, wanted, code, end, remoteTags);
       this.live.delete(runId);
       this.emit(runId, status);
       return status;
     });
     this.live.set(runId, entry);
+  }
+
+  /**
+   * Shared-server mode, when a step ends: set the final status on the server, then copy what the
+   * script logged there (params, tags, latest metrics) into the local record, so references, caching
+   * and the history work as in local mode. A failure never loses the local record: it is noted in a
+   * `baton.remote_error` tag on it.
+   */
+  private async syncRemote(runId: string, status: RunStatus, end: number): Promise<Record<string, string>> {
+    const remote = this.remote!;
+    try {
+      await remote.updateRun(runId, status, end);
+      const r = await remote.getRun(runId);
+      const local = this.store.requireRun(runId);
+      const freshParams = Object.fromEntries(Object.entries(r.params).filter(([k]) => !(k in local.params)));
+      this.store.db.transaction(() => {
+        this.store.logParams(runId, freshParams);
+        this.store.setTags(runId, r.tags);
+        this.store.logMetrics(runId, r.metrics.filter((m) => local.metrics[m.key] === undefined));
+      })();
+      return {};
+    } catch (e) {
+      return { 'baton.remote_error': e instanceof Error ? e.message : String(e) };
+    }
   }
 
   /** FINISHED exactly when the exit code is 0 (as MLflow); KILLED when someone cancelled it. */

@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../common/errors.js';
 import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-latest-metrics-nan-index.js';
 
 export type Db = Database.Database;
 
 /** Numbered migrations; PRAGMA user_version records how many are applied. Never edit one once released. */
 const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'initial', sql: m001.sql },
+  { version: 2, name: 'latest-metrics-nan-index', sql: m002.sql },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

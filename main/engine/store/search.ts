@@ -80,7 +80,10 @@ export function compileSearchRuns(q: SearchRunsQuery = {}): CompiledSearch {
   const limit = checkMaxResults(q.maxResults);
   const view = q.runViewType ?? 'ACTIVE_ONLY';
   if (!RUN_VIEW_TYPES.includes(view)) {
-    throw new AppError('USAGE', `Invalid run view type '${String(view)}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`);
+    throw new AppError(
+      'USAGE',
+      `Invalid run view type '${String(view)}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`,
+    );
   }
   const experimentIds = q.experimentIds === undefined ? undefined : checkExperimentIds(q.experimentIds);
   const clauses = parseFilter(q.filter);
@@ -244,7 +247,10 @@ export function likeToGlob(pattern: string): string {
 function checkMaxResults(v: number | undefined): number {
   if (v === undefined) return SEARCH_MAX_RESULTS_DEFAULT;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new AppError('USAGE', `Invalid value for maxResults: it must be a positive integer, but got ${String(v)}.`);
+    throw new AppError(
+      'USAGE',
+      `Invalid value for maxResults: it must be a positive integer, but got ${String(v)}.`,
+    );
   }
   if (v > SEARCH_MAX_RESULTS_THRESHOLD) {
     throw new AppError(
@@ -256,13 +262,21 @@ function checkMaxResults(v: number | undefined): number {
 }
 
 function checkExperimentIds(ids: readonly string[]): number[] {
-  if (!Array.isArray(ids)) throw new AppError('USAGE', 'Invalid experiment ids: expected a list of experiment id strings.');
-  return [...new Set(ids.map((id) => {
-    if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) {
-      throw new AppError('USAGE', `Invalid experiment id '${String(id)}': experiment ids are non-negative integers.`);
-    }
-    return Number(id);
-  }))].sort((a, b) => a - b);
+  if (!Array.isArray(ids))
+    throw new AppError('USAGE', 'Invalid experiment ids: expected a list of experiment id strings.');
+  return [
+    ...new Set(
+      ids.map((id) => {
+        if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) {
+          throw new AppError(
+            'USAGE',
+            `Invalid experiment id '${String(id)}': experiment ids are non-negative integers.`,
+          );
+        }
+        return Number(id);
+      }),
+    ),
+  ].sort((a, b) => a - b);
 }
 
 // ---- page tokens ----------------------------------------------------------------------------------
@@ -273,7 +287,12 @@ function checkExperimentIds(ids: readonly string[]): number[] {
  * truncated tokens and tokens from another search, which is what an offset token needs.
  */
 
-function fingerprintOf(experimentIds: number[] | undefined, view: RunViewType, clauses: Clause[], terms: OrderTerm[]): string {
+function fingerprintOf(
+  experimentIds: number[] | undefined,
+  view: RunViewType,
+  clauses: Clause[],
+  terms: OrderTerm[],
+): string {
   const shape = {
     e: experimentIds ?? null,
     v: view,
@@ -313,10 +332,18 @@ function decodePageToken(token: string | undefined, fingerprint: string): number
     return bad('it has been altered or truncated');
   }
   const p = parsed as { v?: unknown; o?: unknown; q?: unknown } | null;
-  if (!p || p.v !== 1 || typeof p.q !== 'string' || typeof p.o !== 'number' || !Number.isSafeInteger(p.o) || p.o < 0) {
+  if (
+    !p ||
+    p.v !== 1 ||
+    typeof p.q !== 'string' ||
+    typeof p.o !== 'number' ||
+    !Number.isSafeInteger(p.o) ||
+    p.o < 0
+  ) {
     return bad('it has been altered or truncated');
   }
-  if (p.q !== fingerprint) return bad('it belongs to a different search (the filter, order, experiments or view changed)');
+  if (p.q !== fingerprint)
+    return bad('it belongs to a different search (the filter, order, experiments or view changed)');
   return p.o;
 }
 

@@ -1,5 +1,7 @@
 import type { Db } from './db.js';
 import { openDatabase } from './db.js';
+import { searchRuns } from './search.js';
+import type { SearchRunsQuery } from './search.js';
 import { AppError } from '../../../common/errors.js';
 import type {
   Metric,
@@ -476,6 +478,12 @@ export class Store {
       .prepare<(string | number)[], RunRow>(sql)
       .all(...args)
       .map((r) => this.toRecord(r));
+  }
+
+  /** MLflow's run search (filter expression, order_by, paging); see docs/search.md. */
+  searchRuns(q: SearchRunsQuery): { runs: RunRecord[]; nextPageToken: string | null } {
+    const { runIds, nextPageToken } = searchRuns(this.db, q);
+    return { runs: runIds.map((id) => this.toRecord(this.s.runGet.get(id)!)), nextPageToken };
   }
 
   private toRecord(row: RunRow): RunRecord {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { AppError } from '../../../common/errors.js';
 import type { Metric, RunRecord, RunStatus } from '../../../common/types.js';
 import { RUN_STATUSES } from '../../../common/types.js';
 import { randomRunName } from '../runner/run-names.js';
@@ -28,6 +29,8 @@ export interface TrackingServerOptions {
   artifactRoot: string;
   /** Runs supervised by Baton: the client's own status updates are kept as a tag, not applied. */
   isSupervised?: (runId: string) => boolean;
+  /** Keep the process alive while listening (`baton server`); embedded use lets the process exit. */
+  keepAlive?: boolean;
 }
 
 class ApiError extends Error {
@@ -58,6 +61,9 @@ function validateKey(kind: string, key: unknown): string {
 }
 
 function toNumber(v: unknown, name: string): number {
+  if (v === undefined || v === null) {
+    throw new ApiError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${name}'.`, 400);
+  }
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
     if (v === 'NaN') return NaN;
@@ -300,6 +306,31 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
       store.setRunLifecycle(runId, 'active');
       return {};
     },
+    'runs/search': (b) => {
+      const ids = Array.isArray(b.experiment_ids) ? b.experiment_ids.map((x) => String(x as string)) : typeof b.experiment_ids === 'string' ? [b.experiment_ids] : undefined;
+      const orderBy = Array.isArray(b.order_by) ? b.order_by.map((x) => String(x as string)) : typeof b.order_by === 'string' ? [b.order_by] : undefined;
+      const view = b.run_view_type;
+      if (view !== undefined && view !== 'ACTIVE_ONLY' && view !== 'DELETED_ONLY' && view !== 'ALL') {
+        throw new ApiError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(view)} for parameter 'run_view_type' supplied.`, 400);
+      }
+      try {
+        const { runs, nextPageToken } = store.searchRuns({
+          experimentIds: ids,
+          filter: typeof b.filter === 'string' ? b.filter : undefined,
+          orderBy,
+          maxResults: b.max_results === undefined ? undefined : toNumber(b.max_results, 'max_results'),
+          pageToken: typeof b.page_token === 'string' && b.page_token ? b.page_token : undefined,
+          runViewType: view,
+        });
+        return {
+          runs: runs.map((r) => runToWire(r, store.latestMetricDetails(r.run_id))),
+          ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
+        };
+      } catch (e) {
+        if (e instanceof AppError) throw new ApiError('INVALID_PARAMETER_VALUE', e.message, 400);
+        throw e;
+      }
+    },
     'experiments/search': (b) => {
       const view = typeof b.view_type === 'string' ? b.view_type : 'ACTIVE_ONLY';
       const experiments = store
@@ -332,6 +363,9 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
           }),
       };
     },
+    // MLflow 3's LoggedModel entities: Baton records none (mlflow.<flavor>.log_model still writes the
+    // model files as run artifacts). The client asks when it lists a run's artifacts.
+    'logged-models/search': () => ({ models: [] }),
     'metrics/get-history': (b) => {
       const runId = runIdOf(b);
       requireRun(runId);
@@ -371,13 +405,20 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
       if (req.method === 'GET') {
         body = Object.fromEntries(url.searchParams.entries());
       } else if (req.method === 'POST') {
+        // As MLflow's server: JSON only. (A browser cannot send this content type cross-origin
+        // without a preflight, which is one more guard against requests from web pages.)
+        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (type !== 'application/json') {
+          throw new ApiError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].", 400);
+        }
         const raw = await readBody(req);
         try {
           const parsed: unknown = raw ? JSON.parse(raw) : {};
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
           body = parsed as Record<string, unknown>;
         } catch {
-          throw new ApiError('MALFORMED_REQUEST', 'Malformed request: the body is not a JSON object.', 400);
+          // MLflow reads an unparseable body as empty and names the first missing field; same code here.
+          throw new ApiError('INVALID_PARAMETER_VALUE', 'Malformed request: the body is not a JSON object.', 400);
         }
       } else {
         throw new ApiError('ENDPOINT_NOT_FOUND', `No such endpoint: ${req.method} ${url.pathname}`, 404);
@@ -394,7 +435,7 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
-  server.unref();
+  if (!opts.keepAlive) server.unref();
   return {
     uri: `http://127.0.0.1:${port}`,
     token,

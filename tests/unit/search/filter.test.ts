@@ -31,20 +31,32 @@ describe('parseFilter: constructs', () => {
 
   test('metrics take every numeric comparator and number forms', () => {
     for (const op of ['=', '!=', '<', '<=', '>', '>=']) {
-      assert.deepEqual(parse(`metrics.rmse ${op} 0.5`), [{ type: 'metric', key: 'rmse', comparator: op, value: 0.5 }]);
+      assert.deepEqual(parse(`metrics.rmse ${op} 0.5`), [
+        { type: 'metric', key: 'rmse', comparator: op, value: 0.5 },
+      ]);
     }
     assert.deepEqual(
-      ['1', '-2', '0.25', '.5', '5.', '1e3', '-1.5E-2', '2e+2'].map((n) => (parseFilter(`metrics.m > ${n}`)[0] as { value: number }).value),
+      ['1', '-2', '0.25', '.5', '5.', '1e3', '-1.5E-2', '2e+2'].map(
+        (n) => (parseFilter(`metrics.m > ${n}`)[0] as { value: number }).value,
+      ),
       [1, -2, 0.25, 0.5, 5, 1000, -0.015, 200],
     );
     assert.deepEqual(parse('metrics.rmse<1'), [{ type: 'metric', key: 'rmse', comparator: '<', value: 1 }]);
   });
 
   test('params and tags take =, !=, LIKE, ILIKE (any case) and single- or double-quoted values', () => {
-    assert.deepEqual(parse(`params.alpha = '0.1'`), [{ type: 'parameter', key: 'alpha', comparator: '=', value: '0.1' }]);
-    assert.deepEqual(parse(`params.alpha != "0.1"`), [{ type: 'parameter', key: 'alpha', comparator: '!=', value: '0.1' }]);
-    assert.deepEqual(parse(`tags.team like 'c%'`), [{ type: 'tag', key: 'team', comparator: 'LIKE', value: 'c%' }]);
-    assert.deepEqual(parse(`tags.team ILike "C_re"`), [{ type: 'tag', key: 'team', comparator: 'ILIKE', value: 'C_re' }]);
+    assert.deepEqual(parse(`params.alpha = '0.1'`), [
+      { type: 'parameter', key: 'alpha', comparator: '=', value: '0.1' },
+    ]);
+    assert.deepEqual(parse(`params.alpha != "0.1"`), [
+      { type: 'parameter', key: 'alpha', comparator: '!=', value: '0.1' },
+    ]);
+    assert.deepEqual(parse(`tags.team like 'c%'`), [
+      { type: 'tag', key: 'team', comparator: 'LIKE', value: 'c%' },
+    ]);
+    assert.deepEqual(parse(`tags.team ILike "C_re"`), [
+      { type: 'tag', key: 'team', comparator: 'ILIKE', value: 'C_re' },
+    ]);
   });
 
   test('IS NULL and IS NOT NULL on params and tags (MLflow 3.x)', () => {
@@ -55,9 +67,15 @@ describe('parseFilter: constructs', () => {
   });
 
   test("MLflow's entity aliases", () => {
-    const kinds = (prefix: string): unknown => (parseFilter(`${prefix}.x = ${prefix.startsWith('metric') ? '1' : "'1'"}`)[0] as { type: string }).type;
+    const kinds = (prefix: string): unknown =>
+      (parseFilter(`${prefix}.x = ${prefix.startsWith('metric') ? '1' : "'1'"}`)[0] as { type: string }).type;
     assert.deepEqual(['metric', 'metrics'].map(kinds), ['metric', 'metric']);
-    assert.deepEqual(['param', 'params', 'parameter', 'parameters'].map(kinds), ['parameter', 'parameter', 'parameter', 'parameter']);
+    assert.deepEqual(['param', 'params', 'parameter', 'parameters'].map(kinds), [
+      'parameter',
+      'parameter',
+      'parameter',
+      'parameter',
+    ]);
     assert.deepEqual(['tag', 'tags'].map(kinds), ['tag', 'tag']);
     assert.deepEqual(
       ['attribute', 'attributes', 'attr', 'run', 'runs'].map((p) => parse(`${p}.status = 'RUNNING'`)[0]),
@@ -70,26 +88,50 @@ describe('parseFilter: constructs', () => {
     assert.deepEqual(parse(`tags.mlflow.project.entryPoint = 'main'`), [
       { type: 'tag', key: 'mlflow.project.entryPoint', comparator: '=', value: 'main' },
     ]);
-    assert.deepEqual(parse(`tags."mlflow.runName" = 'r'`), [{ type: 'tag', key: 'mlflow.runName', comparator: '=', value: 'r' }]);
-    assert.deepEqual(parse('metrics.`f1 score` >= 0.5'), [{ type: 'metric', key: 'f1 score', comparator: '>=', value: 0.5 }]);
-    assert.deepEqual(parse('metrics."cross-entropy" < 1'), [{ type: 'metric', key: 'cross-entropy', comparator: '<', value: 1 }]);
-    assert.deepEqual(parse(`params."1st" = 'x'`), [{ type: 'parameter', key: '1st', comparator: '=', value: 'x' }]);
-    assert.deepEqual(parse('metrics.`a``b` = 1'), [{ type: 'metric', key: 'a`b', comparator: '=', value: 1 }]);
-    assert.deepEqual(parse(`params.größe = 'x'`), [{ type: 'parameter', key: 'größe', comparator: '=', value: 'x' }]);
+    assert.deepEqual(parse(`tags."mlflow.runName" = 'r'`), [
+      { type: 'tag', key: 'mlflow.runName', comparator: '=', value: 'r' },
+    ]);
+    assert.deepEqual(parse('metrics.`f1 score` >= 0.5'), [
+      { type: 'metric', key: 'f1 score', comparator: '>=', value: 0.5 },
+    ]);
+    assert.deepEqual(parse('metrics."cross-entropy" < 1'), [
+      { type: 'metric', key: 'cross-entropy', comparator: '<', value: 1 },
+    ]);
+    assert.deepEqual(parse(`params."1st" = 'x'`), [
+      { type: 'parameter', key: '1st', comparator: '=', value: 'x' },
+    ]);
+    assert.deepEqual(parse('metrics.`a``b` = 1'), [
+      { type: 'metric', key: 'a`b', comparator: '=', value: 1 },
+    ]);
+    assert.deepEqual(parse(`params.größe = 'x'`), [
+      { type: 'parameter', key: 'größe', comparator: '=', value: 'x' },
+    ]);
   });
 
   test('quotes inside values are doubled; the other quote kind needs no escape', () => {
-    assert.deepEqual(parse(`tags.note = 'it''s'`), [{ type: 'tag', key: 'note', comparator: '=', value: "it's" }]);
-    assert.deepEqual(parse(`tags.note = "say ""hi"""`), [{ type: 'tag', key: 'note', comparator: '=', value: 'say "hi"' }]);
-    assert.deepEqual(parse(`tags.note = "it's"`), [{ type: 'tag', key: 'note', comparator: '=', value: "it's" }]);
-    assert.deepEqual(parse(`tags.path = 'C:\\temp\\'`), [{ type: 'tag', key: 'path', comparator: '=', value: 'C:\\temp\\' }]);
+    assert.deepEqual(parse(`tags.note = 'it''s'`), [
+      { type: 'tag', key: 'note', comparator: '=', value: "it's" },
+    ]);
+    assert.deepEqual(parse(`tags.note = "say ""hi"""`), [
+      { type: 'tag', key: 'note', comparator: '=', value: 'say "hi"' },
+    ]);
+    assert.deepEqual(parse(`tags.note = "it's"`), [
+      { type: 'tag', key: 'note', comparator: '=', value: "it's" },
+    ]);
+    assert.deepEqual(parse(`tags.path = 'C:\\temp\\'`), [
+      { type: 'tag', key: 'path', comparator: '=', value: 'C:\\temp\\' },
+    ]);
     assert.deepEqual(parse(`tags.x = ''`), [{ type: 'tag', key: 'x', comparator: '=', value: '' }]);
   });
 
   test('bare attribute names and their MLflow aliases', () => {
-    assert.deepEqual(parse(`status = 'FINISHED'`), [{ type: 'attribute', key: 'status', comparator: '=', value: 'FINISHED' }]);
+    assert.deepEqual(parse(`status = 'FINISHED'`), [
+      { type: 'attribute', key: 'status', comparator: '=', value: 'FINISHED' },
+    ]);
     assert.deepEqual(
-      ['run_id', 'run_name', 'user_id', 'artifact_uri'].map((k) => (parseFilter(`${k} LIKE '%'`)[0] as { key: string }).key),
+      ['run_id', 'run_name', 'user_id', 'artifact_uri'].map(
+        (k) => (parseFilter(`${k} LIKE '%'`)[0] as { key: string }).key,
+      ),
       ['run_id', 'run_name', 'user_id', 'artifact_uri'],
     );
     assert.deepEqual(parse('start_time >= 10 AND end_time < 20'), [
@@ -107,7 +149,9 @@ describe('parseFilter: constructs', () => {
   });
 
   test('IN and NOT IN on run_id, with either quote kind and a trailing comma', () => {
-    assert.deepEqual(parse(`run_id IN ('a1', "b2",)`), [{ type: 'attribute', key: 'run_id', comparator: 'IN', value: ['a1', 'b2'] }]);
+    assert.deepEqual(parse(`run_id IN ('a1', "b2",)`), [
+      { type: 'attribute', key: 'run_id', comparator: 'IN', value: ['a1', 'b2'] },
+    ]);
     assert.deepEqual(parse(`attributes.run_id not  in ('a1')`), [
       { type: 'attribute', key: 'run_id', comparator: 'NOT IN', value: ['a1'] },
     ]);
@@ -326,7 +370,12 @@ describe('parseFilter: errors say what is wrong and where', () => {
       "Invalid filter 'tags.`a`.b = 'y'': unexpected text after a quoted key at position 8, found '.b'; quote the whole key, e.g. tags.`mlflow.source.git.commit`",
       8,
     ],
-    ['an empty quoted key', 'metrics.`` > 1', "Invalid filter 'metrics.`` > 1': empty key at position 8, found ``", 8],
+    [
+      'an empty quoted key',
+      'metrics.`` > 1',
+      "Invalid filter 'metrics.`` > 1': empty key at position 8, found ``",
+      8,
+    ],
     [
       'OR',
       'metrics.a > 1 OR metrics.b > 1',
@@ -369,7 +418,12 @@ describe('parseFilter: errors say what is wrong and where', () => {
       "Invalid filter 'run_id IN 'a'': expected '(' to start the list at position 10, found 'a'; e.g. attributes.run_id IN ('<run id>', '<run id>')",
       10,
     ],
-    ['an empty list', 'run_id IN ()', "Invalid filter 'run_id IN ()': empty list at position 11, found ')'; give at least one quoted run id", 11],
+    [
+      'an empty list',
+      'run_id IN ()',
+      "Invalid filter 'run_id IN ()': empty list at position 11, found ')'; give at least one quoted run id",
+      11,
+    ],
     [
       'a number in the list',
       `run_id IN ('a', 1)`,

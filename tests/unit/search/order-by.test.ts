@@ -27,24 +27,36 @@ describe('parseOrderBy', () => {
   });
 
   test('entities, directions in any case, ascending by default, tie-breakers appended', () => {
-    assert.deepEqual(parseOrderBy(['metrics.rmse DESC', 'params.alpha', 'tags.team asc', 'attributes.status Desc']), [
-      { type: 'metric', key: 'rmse', ascending: false, implicit: false },
-      { type: 'parameter', key: 'alpha', ascending: true, implicit: false },
-      { type: 'tag', key: 'team', ascending: true, implicit: false },
-      { type: 'attribute', key: 'status', ascending: false, implicit: false },
-      START_DESC,
-      RUN_ID_ASC,
-    ]);
+    assert.deepEqual(
+      parseOrderBy(['metrics.rmse DESC', 'params.alpha', 'tags.team asc', 'attributes.status Desc']),
+      [
+        { type: 'metric', key: 'rmse', ascending: false, implicit: false },
+        { type: 'parameter', key: 'alpha', ascending: true, implicit: false },
+        { type: 'tag', key: 'team', ascending: true, implicit: false },
+        { type: 'attribute', key: 'status', ascending: false, implicit: false },
+        START_DESC,
+        RUN_ID_ASC,
+      ],
+    );
   });
 
   test('quoted and dotted keys, aliases and bare attributes', () => {
-    assert.deepEqual(parseOrderBy(['metrics.`f1 score` DESC', 'tags."mlflow.runName"', 'tags.mlflow.user', 'metric.x', 'param.y']).slice(0, 5), [
-      { type: 'metric', key: 'f1 score', ascending: false, implicit: false },
-      { type: 'tag', key: 'mlflow.runName', ascending: true, implicit: false },
-      { type: 'tag', key: 'mlflow.user', ascending: true, implicit: false },
-      { type: 'metric', key: 'x', ascending: true, implicit: false },
-      { type: 'parameter', key: 'y', ascending: true, implicit: false },
-    ]);
+    assert.deepEqual(
+      parseOrderBy([
+        'metrics.`f1 score` DESC',
+        'tags."mlflow.runName"',
+        'tags.mlflow.user',
+        'metric.x',
+        'param.y',
+      ]).slice(0, 5),
+      [
+        { type: 'metric', key: 'f1 score', ascending: false, implicit: false },
+        { type: 'tag', key: 'mlflow.runName', ascending: true, implicit: false },
+        { type: 'tag', key: 'mlflow.user', ascending: true, implicit: false },
+        { type: 'metric', key: 'x', ascending: true, implicit: false },
+        { type: 'parameter', key: 'y', ascending: true, implicit: false },
+      ],
+    );
     assert.deepEqual(parseOrderBy(['  end_time   DESC  ', 'run_name']).slice(0, 2), [
       { type: 'attribute', key: 'end_time', ascending: false, implicit: false },
       { type: 'attribute', key: 'run_name', ascending: true, implicit: false },
@@ -60,7 +72,10 @@ describe('parseOrderBy', () => {
       { type: 'attribute', key: 'start_time', ascending: false, implicit: false },
       RUN_ID_ASC,
     ]);
-    assert.deepEqual(parseOrderBy(['run_id DESC']), [{ type: 'attribute', key: 'run_id', ascending: false, implicit: false }, START_DESC]);
+    assert.deepEqual(parseOrderBy(['run_id DESC']), [
+      { type: 'attribute', key: 'run_id', ascending: false, implicit: false },
+      START_DESC,
+    ]);
   });
 
   const cases: [string, string[], string, number][] = [
@@ -127,7 +142,7 @@ describe('parseOrderBy', () => {
     [
       'an unterminated quoted key',
       ['metrics."f1 DESC'],
-      "Invalid order_by 'metrics.\"f1 DESC': unterminated quoted key at position 8, found \"f1 DESC; the closing \" is missing",
+      'Invalid order_by \'metrics."f1 DESC\': unterminated quoted key at position 8, found "f1 DESC; the closing " is missing',
       8,
     ],
   ];
@@ -141,7 +156,13 @@ describe('parseOrderBy', () => {
   }
 
   test('error: not a list of strings', () => {
-    assert.equal(fails('metrics.a' as unknown as string[]).message, 'Invalid order_by: expected a list of strings such as ["metrics.rmse DESC"]');
-    assert.equal(fails([3 as unknown as string]).message, 'Invalid order_by item 1: expected a string, got number');
+    assert.equal(
+      fails('metrics.a' as unknown as string[]).message,
+      'Invalid order_by: expected a list of strings such as ["metrics.rmse DESC"]',
+    );
+    assert.equal(
+      fails([3 as unknown as string]).message,
+      'Invalid order_by item 1: expected a string, got number',
+    );
   });
 });

@@ -1,0 +1,234 @@
+/**
+ * The API contract: every method (`noun.verb`) and event (`noun.pastTense`) the renderer can use,
+ * with zod schemas for inputs, outputs and payloads. Implemented once in main/api/ and bound twice:
+ * to Electron IPC (through preload) and to the local web host (HTTP + server-sent events). Adding a
+ * method is one entry here; the compiler then lists every place that must follow.
+ */
+import { z } from 'zod';
+import type { AppErrorShape } from '../errors.js';
+import {
+  DirEntrySchema,
+  ExperimentSchema,
+  IdSchema,
+  LayoutSchema,
+  MetricPointSchema,
+  PathSchema,
+  ProblemSchema,
+  ProjectSchema,
+  RunSchema,
+  RunStatusSchema,
+  StepRunSchema,
+  WorkflowRunSchema,
+  WorkflowRunStatusSchema,
+} from './schemas.js';
+
+const Empty = z.object({}).strict();
+const Inputs = z.record(z.string(), z.string());
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
+  return { input, output, doc };
+}
+
+export const METHODS = {
+  'app.info': method(
+    Empty,
+    z.object({
+      version: z.string(),
+      home: z.string(),
+      platform: z.string(),
+      /** The bundled example project folder, for the first-run screen. */
+      exampleProject: z.string().nullable(),
+      /** The example workflow file next to it. */
+      exampleWorkflow: z.string().nullable(),
+      /** The workflow file the app had open last, if it still exists. */
+      lastWorkflow: z.string().nullable(),
+      /** Whether native open/save dialogs exist (Electron) or the UI must offer its own folder browser. */
+      nativeDialogs: z.boolean(),
+    }),
+    'Versions, folders and what the host can do.',
+  ),
+  'app.setLastWorkflow': method(z.object({ file: PathSchema.nullable() }).strict(), Empty, 'Remember the open workflow file.'),
+
+  'fs.listDir': method(
+    z.object({ path: PathSchema.optional() }).strict(),
+    z.object({ path: z.string(), parent: z.string().nullable(), entries: z.array(DirEntrySchema) }),
+    'List a folder (default: the home folder) for the in-app folder and file browser.',
+  ),
+  'dialogs.openFolder': method(
+    z.object({ title: z.string().optional() }).strict(),
+    z.object({ path: z.string().nullable() }),
+    'Native folder picker (Electron only; the web host answers USAGE).',
+  ),
+  'dialogs.saveFile': method(
+    z.object({ title: z.string().optional(), defaultPath: z.string().optional() }).strict(),
+    z.object({ path: z.string().nullable() }),
+    'Native save dialog (Electron only; the web host answers USAGE).',
+  ),
+
+  'projects.open': method(z.object({ path: PathSchema }).strict(), ProjectSchema, 'Load an MLflow project folder.'),
+
+  'workflows.load': method(
+    z.object({ file: PathSchema }).strict(),
+    z.object({ file: z.string(), yaml: z.string(), layout: LayoutSchema.nullable(), problems: z.array(ProblemSchema) }),
+    'Read a workflow file and its layout sidecar; problems are reported, not thrown, so a broken file still opens.',
+  ),
+  'workflows.validate': method(
+    z.object({ file: PathSchema, yaml: z.string() }).strict(),
+    z.object({ problems: z.array(ProblemSchema) }),
+    'Validate workflow text as if it were saved at `file` (projects resolved relative to it).',
+  ),
+  'workflows.save': method(
+    z.object({ file: PathSchema, yaml: z.string(), layout: LayoutSchema }).strict(),
+    z.object({ file: z.string() }),
+    'Write the workflow file and its layout sidecar atomically.',
+  ),
+  'workflows.run': method(
+    z
+      .object({
+        file: PathSchema,
+        inputs: Inputs.optional(),
+        noCache: z.boolean().optional(),
+        maxParallel: z.number().int().positive().optional(),
+      })
+      .strict(),
+    z.object({ workflowRunId: z.string() }),
+    'Validate and start a saved workflow file.',
+  ),
+  'workflows.resume': method(
+    z
+      .object({
+        workflowRunId: IdSchema,
+        fromSteps: z.array(z.string()).optional(),
+        noCache: z.boolean().optional(),
+        maxParallel: z.number().int().positive().optional(),
+      })
+      .strict(),
+    z.object({ workflowRunId: z.string() }),
+    'Re-run what failed/was skipped in a workflow run, or (fromSteps) those steps and everything downstream.',
+  ),
+
+  'workflowRuns.get': method(z.object({ workflowRunId: IdSchema }).strict(), WorkflowRunSchema, 'One workflow run.'),
+  'workflowRuns.list': method(
+    z.object({ limit: z.number().int().positive().max(10_000).optional() }).strict(),
+    z.array(WorkflowRunSchema),
+    'Workflow runs, newest first.',
+  ),
+  'workflowRuns.cancel': method(z.object({ workflowRunId: IdSchema }).strict(), Empty, 'Cancel a running workflow run.'),
+
+  'runs.get': method(z.object({ runId: IdSchema }).strict(), RunSchema, 'One run.'),
+  'runs.list': method(
+    z
+      .object({
+        experimentId: z.string().optional(),
+        status: RunStatusSchema.optional(),
+        workflowRunId: z.string().optional(),
+        limit: z.number().int().positive().max(50_000).optional(),
+      })
+      .strict(),
+    z.array(RunSchema),
+    'Runs, newest first.',
+  ),
+  'runs.cancel': method(z.object({ runId: IdSchema }).strict(), z.object({ status: RunStatusSchema }), 'Stop a run (its whole process tree).'),
+  'runs.rerun': method(z.object({ runId: IdSchema }).strict(), z.object({ runId: z.string() }), 'Run a run again with the same parameters.'),
+  'runs.logs': method(
+    z
+      .object({
+        runId: IdSchema,
+        /** Byte offset to read from; negative counts from the end (the last N bytes). */
+        offset: z.number().int().optional(),
+        limit: z.number().int().positive().max(4 * 1024 * 1024).optional(),
+      })
+      .strict(),
+    z.object({ text: z.string(), offset: z.number().int(), nextOffset: z.number().int(), size: z.number().int() }),
+    "A page of a run's captured output (UTF-8 safe at both ends).",
+  ),
+  'runs.metricHistory': method(
+    z.object({ runId: IdSchema, key: z.string().min(1) }).strict(),
+    z.object({ metrics: z.array(MetricPointSchema) }),
+    'Every logged value of one metric.',
+  ),
+
+  'experiments.list': method(Empty, z.array(ExperimentSchema), 'All experiments.'),
+} as const;
+
+/**
+ * What the desktop app's menus ask the page to do. The page owns these actions (it knows the open
+ * workflow, the selection, the canvas); the menu only names them. Clipboard, zoom, reload and
+ * devtools are handled natively and never reach the page as commands.
+ */
+export const MENU_COMMANDS = [
+  'workflow.new',
+  'workflow.open',
+  'workflow.save',
+  'workflow.saveAs',
+  'project.open',
+  'edit.undo',
+  'edit.redo',
+  'view.fit',
+  'run.start',
+  'run.cancel',
+  'run.rerun',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+export const EVENTS = {
+  'run.updated': z.object({
+    runId: z.string(),
+    status: RunStatusSchema,
+    workflowRunId: z.string().nullable(),
+    stepName: z.string().nullable(),
+  }),
+  'run.logAppended': z.object({ runId: z.string(), text: z.string() }),
+  'step.updated': z.object({ workflowRunId: z.string(), step: StepRunSchema }),
+  'workflowRun.updated': z.object({ workflowRunId: z.string(), status: WorkflowRunStatusSchema }),
+  /** A native menu item or its shortcut was used (desktop app only; the web host never emits it). */
+  'app.menuCommand': z.object({ command: z.enum(MENU_COMMANDS) }),
+} as const;
+
+export type MethodName = keyof typeof METHODS;
+export type EventName = keyof typeof EVENTS;
+export type MethodInput<M extends MethodName> = z.input<(typeof METHODS)[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<(typeof METHODS)[M]['output']>;
+export type EventPayload<E extends EventName> = z.output<(typeof EVENTS)[E]>;
+
+/** What every call returns: never a thrown exception across a boundary. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: AppErrorShape };
+
+/** The object the renderer talks to; it cannot tell which transport is underneath. */
+export interface Api {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<ApiResult<MethodOutput<M>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** The engine-side implementation: one async function per method (inputs already validated). */
+export type Handlers = { [M in MethodName]: (input: z.output<(typeof METHODS)[M]['input']>) => Promise<MethodOutput<M>> };
+
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+/** Events emitted by the host shell itself (native menus), not by the engine. */
+export const HOST_EVENT_NAMES = ['app.menuCommand'] as const satisfies readonly EventName[];
+export type HostEventName = (typeof HOST_EVENT_NAMES)[number];
+export type EngineEventName = Exclude<EventName, HostEventName>;
+/** The events every host forwards from the engine. */
+export const ENGINE_EVENT_NAMES = EVENT_NAMES.filter(
+  (name): name is EngineEventName => !(HOST_EVENT_NAMES as readonly string[]).includes(name),
+);
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(EVENTS, name);
+}
+
+/** Parses a method's input; a USAGE error naming the method and the first problems when it fails. */
+export function parseInput<M extends MethodName>(method: M, input: unknown): ApiResult<z.output<(typeof METHODS)[M]['input']>> {
+  const r = METHODS[method].input.safeParse(input ?? {});
+  if (r.success) return { ok: true, value: r.data as z.output<(typeof METHODS)[M]['input']> };
+  const issues = r.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    .join('; ');
+  return { ok: false, error: { code: 'USAGE', message: `Invalid input for ${method}: ${issues}`, details: { issues: r.error.issues } } };
+}
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(METHODS, name);
+}

@@ -1,0 +1,278 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EventName, EventPayload, Handlers, MethodName, ApiResult, MethodOutput } from '../../common/api/contract.js';
+import { ENGINE_EVENT_NAMES, METHODS, isMethodName, parseInput } from '../../common/api/contract.js';
+import type { Layout, ProjectDto, RunDto } from '../../common/api/schemas.js';
+import { LayoutSchema } from '../../common/api/schemas.js';
+import { AppError, toAppError } from '../../common/errors.js';
+import type { Problem } from '../../common/errors.js';
+import type { RunRecord } from '../../common/types.js';
+import type { Engine } from '../engine/engine.js';
+import { findMlprojectFile, loadProject, resolveEntryPoint } from '../engine/projects/index.js';
+import { loadWorkflowText } from '../engine/workflow/load.js';
+
+export interface HostCapabilities {
+  /** Native dialogs (Electron); absent in the web host. */
+  dialogs?: {
+    openFolder(title?: string): Promise<string | null>;
+    saveFile(title?: string, defaultPath?: string): Promise<string | null>;
+  };
+}
+
+/** The repository (or packaged app) root: two folders up from main/api (source) or out/main/api (built). */
+function appRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function layoutFileFor(workflowFile: string): string {
+  return `${workflowFile}.layout.json`;
+}
+
+/** Writes a file atomically: a temp file in the same folder, fsync, rename. Never half-written. */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function runDto(r: RunRecord): RunDto {
+  return {
+    ...r,
+    metrics: Object.fromEntries(
+      Object.entries(r.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : (String(v) as 'NaN' | 'Infinity' | '-Infinity')]),
+    ),
+  };
+}
+
+function problemsOf(e: unknown): Problem[] {
+  const err = toAppError(e);
+  const problems = (err.details as { problems?: Problem[] } | undefined)?.problems;
+  return problems?.length ? problems : [{ code: err.code, message: err.message }];
+}
+
+/** The engine side of the contract: one function per method. Inputs arrive already validated. */
+export function createHandlers(engine: Engine, host: HostCapabilities = {}): Handlers {
+  const root = appRoot();
+  const settingsFile = path.join(engine.layout.home, 'settings.json');
+  const readSettings = (): { lastWorkflow?: string | null } => {
+    try {
+      return JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { lastWorkflow?: string | null };
+    } catch {
+      return {};
+    }
+  };
+  const validateText = (file: string, yaml: string): Problem[] => {
+    try {
+      loadWorkflowText(yaml, path.resolve(file), loadProject, resolveEntryPoint);
+      return [];
+    } catch (e) {
+      return problemsOf(e);
+    }
+  };
+
+  return {
+    'app.info': () => {
+      const example = path.join(root, 'examples', 'multistep');
+      const exampleWorkflow = path.join(root, 'examples', 'workflow.yaml');
+      const last = readSettings().lastWorkflow ?? null;
+      return Promise.resolve({
+        version: (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version,
+        home: engine.layout.home,
+        platform: process.platform,
+        exampleProject: fs.existsSync(example) ? example : null,
+        exampleWorkflow: fs.existsSync(exampleWorkflow) ? exampleWorkflow : null,
+        lastWorkflow: last && fs.existsSync(last) ? last : null,
+        nativeDialogs: !!host.dialogs,
+      });
+    },
+    'app.setLastWorkflow': ({ file }) => {
+      writeFileAtomic(settingsFile, JSON.stringify({ ...readSettings(), lastWorkflow: file ? path.resolve(file) : null }, null, 2));
+      return Promise.resolve({});
+    },
+    'fs.listDir': ({ path: p }) => {
+      const dir = path.resolve(p ?? os.homedir());
+      let dirents: fs.Dirent[];
+      try {
+        dirents = fs.readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        throw new AppError('MLPROJECT_NOT_FOUND', `Cannot list ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const entries = dirents
+        .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || d.isFile()))
+        .sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()) || a.name.localeCompare(b.name))
+        .slice(0, 2000)
+        .map((d) => {
+          const full = path.join(dir, d.name);
+          let isProject = false;
+          if (d.isDirectory()) {
+            try {
+              isProject = findMlprojectFile(full) !== null;
+            } catch {
+              isProject = false;
+            }
+          }
+          return { name: d.name, path: full, kind: d.isDirectory() ? ('dir' as const) : ('file' as const), isProject };
+        });
+      const parent = path.dirname(dir);
+      return Promise.resolve({ path: dir, parent: parent === dir ? null : parent, entries });
+    },
+    'dialogs.openFolder': async ({ title }) => {
+      if (!host.dialogs) throw new AppError('USAGE', 'Native dialogs exist only in the desktop app; use the folder browser.');
+      return { path: await host.dialogs.openFolder(title) };
+    },
+    'dialogs.saveFile': async ({ title, defaultPath }) => {
+      if (!host.dialogs) throw new AppError('USAGE', 'Native dialogs exist only in the desktop app; use the folder browser.');
+      return { path: await host.dialogs.saveFile(title, defaultPath) };
+    },
+    'projects.open': ({ path: p }) => {
+      const project = loadProject(path.resolve(p));
+      const scripts = fs
+        .readdirSync(project.dir, { withFileTypes: true })
+        .filter((d) => d.isFile() && /\.(py|sh)$/.test(d.name))
+        .map((d) => d.name)
+        .sort();
+      const dto: ProjectDto = { ...project, scripts };
+      return Promise.resolve(dto);
+    },
+    'workflows.load': ({ file }) => {
+      const abs = path.resolve(file);
+      let yaml: string;
+      try {
+        yaml = fs.readFileSync(abs, 'utf8');
+      } catch {
+        throw new AppError('WORKFLOW_NOT_FOUND', `Workflow file ${abs} does not exist or cannot be read.`);
+      }
+      let layout: Layout | null = null;
+      try {
+        const parsed = LayoutSchema.safeParse(JSON.parse(fs.readFileSync(layoutFileFor(abs), 'utf8')));
+        layout = parsed.success ? parsed.data : null;
+      } catch {
+        layout = null; // no sidecar (or an unreadable one): the canvas lays the graph out itself
+      }
+      return Promise.resolve({ file: abs, yaml, layout, problems: validateText(abs, yaml) });
+    },
+    'workflows.validate': ({ file, yaml }) => Promise.resolve({ problems: validateText(file, yaml) }),
+    'workflows.save': ({ file, yaml, layout }) => {
+      const abs = path.resolve(file);
+      if (!fs.existsSync(path.dirname(abs))) throw new AppError('WORKFLOW_NOT_FOUND', `Folder ${path.dirname(abs)} does not exist.`);
+      writeFileAtomic(abs, yaml);
+      writeFileAtomic(layoutFileFor(abs), `${JSON.stringify(layout, null, 2)}\n`);
+      return Promise.resolve({ file: abs });
+    },
+    'workflows.run': async ({ file, inputs, noCache, maxParallel }) => {
+      const exec = await engine.startWorkflow(path.resolve(file), { inputs, noCache, maxParallel });
+      return { workflowRunId: exec.workflowRunId };
+    },
+    'workflows.resume': async ({ workflowRunId, fromSteps, noCache, maxParallel }) => {
+      const exec = await engine.resumeWorkflow(workflowRunId, { fromSteps, noCache, maxParallel });
+      return { workflowRunId: exec.workflowRunId };
+    },
+    'workflowRuns.get': ({ workflowRunId }) => {
+      const store = engine.store;
+      return Promise.resolve(store.getWorkflowRun(store.resolveWorkflowRunId(workflowRunId))!);
+    },
+    'workflowRuns.list': ({ limit }) => Promise.resolve(engine.store.listWorkflowRuns(limit ?? 100)),
+    'workflowRuns.cancel': async ({ workflowRunId }) => {
+      await engine.workflows.cancel(workflowRunId);
+      return {};
+    },
+    'runs.get': ({ runId }) => Promise.resolve(runDto(engine.getRun(runId))),
+    'runs.list': (q) => Promise.resolve(engine.listRuns(q).map(runDto)),
+    'runs.cancel': async ({ runId }) => ({ status: await engine.cancelRun(runId) }),
+    'runs.rerun': async ({ runId }) => ({ runId: (await engine.rerun(runId)).runId }),
+    'runs.logs': ({ runId, offset, limit }) => Promise.resolve(readLogPage(engine.logPath(runId), offset ?? 0, limit ?? 256 * 1024)),
+    'runs.metricHistory': ({ runId, key }) => {
+      const id = engine.store.resolveRunId(runId);
+      return Promise.resolve({
+        metrics: engine.store.metricHistory(id, key).map((m) => ({
+          ...m,
+          value: Number.isFinite(m.value) ? m.value : (String(m.value) as 'NaN' | 'Infinity' | '-Infinity'),
+        })),
+      });
+    },
+    'experiments.list': () => Promise.resolve(engine.store.listExperiments()),
+  };
+}
+
+/**
+ * A page of a log file. Never splits a UTF-8 character: the start moves forward past continuation
+ * bytes and the end back before an incomplete sequence.
+ */
+export function readLogPage(file: string | null, offset: number, limit: number): { text: string; offset: number; nextOffset: number; size: number } {
+  if (!file || !fs.existsSync(file)) return { text: '', offset: 0, nextOffset: 0, size: 0 };
+  const size = fs.statSync(file).size;
+  let start = offset < 0 ? Math.max(0, size + offset) : Math.min(offset, size);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(limit + 4, size - start));
+    const n = fs.readSync(fd, buf, 0, buf.length, start);
+    let from = 0;
+    while (from < n && start + from > 0 && (buf[from]! & 0xc0) === 0x80) from++;
+    let to = Math.min(n, from + limit);
+    if (to < n || start + to < size) {
+      // Back off to the start of the last (possibly incomplete) character.
+      let k = to;
+      while (k > from && (buf[k - 1]! & 0xc0) === 0x80) k--;
+      if (k > from && buf[k - 1]! >= 0xc0) {
+        const lead = buf[k - 1]!;
+        const len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+        if (to - (k - 1) < len) to = k - 1;
+      }
+    }
+    start += from;
+    return { text: buf.subarray(from, to).toString('utf8'), offset: start, nextOffset: start + (to - from), size };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The single entry point both transports call: validates the input with the method's schema (the
+ * engine never sees a payload that fails it), runs the handler, validates the output, and turns
+ * every failure into `{ ok: false, error }` — exceptions never cross the boundary.
+ */
+export function createDispatcher(handlers: Handlers) {
+  return async function dispatch(method: string, input: unknown): Promise<ApiResult<unknown>> {
+    if (!isMethodName(method)) return { ok: false, error: { code: 'USAGE', message: `Unknown method '${method}'.` } };
+    const parsed = parseInput(method, input);
+    if (!parsed.ok) return parsed;
+    try {
+      const handler = handlers[method] as (i: unknown) => Promise<MethodOutput<MethodName>>;
+      const value = await handler(parsed.value);
+      const out = METHODS[method].output.safeParse(value);
+      if (!out.success) {
+        return { ok: false, error: { code: 'INTERNAL', message: `${method} produced an invalid result: ${out.error.issues[0]?.message ?? ''}` } };
+      }
+      return { ok: true, value: out.data };
+    } catch (e) {
+      const err = toAppError(e);
+      return { ok: false, error: { code: err.code, message: err.message, details: err.code === 'INTERNAL' ? undefined : err.details } };
+    }
+  };
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>;
+
+/** Forwards every engine event to a sink (an IPC sender, an SSE stream); returns the unsubscribe. */
+export function forwardEvents(engine: Engine, sink: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void {
+  const offs = ENGINE_EVENT_NAMES.map((name) => engine.events.on(name, (payload) => sink(name, payload as EventPayload<typeof name>)));
+  return () => offs.forEach((off) => off());
+}

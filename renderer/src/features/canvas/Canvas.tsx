@@ -1,0 +1,139 @@
+/**
+ * The React Flow canvas, controlled by the store (React Flow's Zustand pattern). Dropping an entry
+ * point creates a step; drawing a connection writes a reference or a `needs` entry; a refused
+ * connection says why. Deletion goes through the store's own shortcut (one undo step, references
+ * cleaned up), so React Flow's delete key is off.
+ */
+import { useCallback, useEffect } from 'react';
+import type { DragEvent } from 'react';
+import { Background, BackgroundVariant, ConnectionLineType, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow } from '@xyflow/react';
+import type { Connection, Edge, NodeTypes, OnConnectEnd } from '@xyflow/react';
+import { useShallow } from 'zustand/react/shallow';
+import type { AppEdge, AppNode } from '../../graph/types.js';
+import { isStepNode } from '../../graph/types.js';
+import { useAppStore, useAppStoreApi } from '../../store/context.js';
+import { statusLabel } from '../../store/selectors.js';
+import { DRAG_MIME } from '../../hooks/useAddStep.js';
+import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
+import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
+import { InputsNodeMemo } from './InputsNode.js';
+import { StepNodeMemo } from './StepNode.js';
+
+// At module scope, so React Flow never sees a new object (which would remount every node).
+const nodeTypes: NodeTypes = { step: StepNodeMemo, inputs: InputsNodeMemo };
+
+function toConnection(c: Connection | Edge): Connection {
+  return { source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? null, targetHandle: c.targetHandle ?? null };
+}
+
+export function Canvas() {
+  const store = useAppStoreApi();
+  const { nodes, edges, onNodesChange, onEdgesChange, connect, needsLayout, file, hasSteps } = useAppStore(
+    useShallow((s) => ({
+      nodes: s.nodes,
+      edges: s.edges,
+      onNodesChange: s.onNodesChange,
+      onEdgesChange: s.onEdgesChange,
+      connect: s.connect,
+      needsLayout: s.needsLayout,
+      file: s.file,
+      hasSteps: s.nodes.length > 0,
+    })),
+  );
+  const flow = useReactFlow<AppNode, AppEdge>();
+  const initialized = useNodesInitialized();
+
+  // A workflow opened without positions is laid out once React Flow has measured its nodes.
+  const layout = useLayoutAndFit();
+  useEffect(() => {
+    if (needsLayout && initialized) void layout(false);
+  }, [needsLayout, initialized, layout]);
+
+  // Another file: show all of it.
+  useEffect(() => {
+    const t = setTimeout(() => void flow.fitView(FIT_OPTIONS), 60);
+    return () => clearTimeout(t);
+  }, [file, flow]);
+
+  const isValidConnection = useCallback((c: Connection | Edge) => store.getState().checkConnection(toConnection(c)).ok, [store]);
+
+  const onConnectEnd = useCallback<OnConnectEnd>(
+    (_e, state) => {
+      if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
+      const from = state.fromHandle;
+      const to = state.toHandle;
+      const s = store.getState();
+      if (from.type === to.type) {
+        s.toast('error', from.type === 'source' ? 'Connect an output (right side) to a parameter (left side) of another step.' : 'Connect a parameter (left side) to an output (right side) of another step.');
+        return;
+      }
+      const conn: Connection =
+        from.type === 'source'
+          ? { source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null }
+          : { source: to.nodeId, sourceHandle: to.id ?? null, target: from.nodeId, targetHandle: from.id ?? null };
+      const check = s.checkConnection(conn);
+      if (!check.ok) s.toast('error', check.reason);
+    },
+    [store],
+  );
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(DRAG_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const raw = e.dataTransfer.getData(DRAG_MIME);
+      if (!raw) return;
+      e.preventDefault();
+      const item = JSON.parse(raw) as DraggedEntryPoint;
+      const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      store.getState().addStep(item.dir, item.entryPoint, { x: p.x - 20, y: p.y - 20 });
+    },
+    [flow, store],
+  );
+
+  const stepRuns = useAppStore((s) => s.stepRuns);
+  const minimapColor = useCallback(
+    (n: AppNode) => (isStepNode(n) ? `var(--st-${statusLabel(stepRuns[n.id]?.status)})` : 'var(--mm-inputs)'),
+    [stepRuns],
+  );
+
+  return (
+    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow<AppNode, AppEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={connect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={null}
+        connectionLineType={ConnectionLineType.Bezier}
+        connectionRadius={24}
+        fitView
+        fitViewOptions={FIT_OPTIONS}
+        minZoom={0.15}
+        maxZoom={2}
+        colorMode="system"
+        attributionPosition="bottom-left"
+        onlyRenderVisibleElements={nodes.length > 150}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
+        <Controls position="bottom-left" showInteractive={false} style={{ marginBottom: 28 }} />
+        <MiniMap position="bottom-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="var(--mm-mask)" style={{ width: 150, height: 96 }} />
+      </ReactFlow>
+      {!hasSteps && (
+        <div className="canvas-hint" data-testid="canvas-empty">
+          <div className="hint-title">An empty workflow</div>
+          <div>Drag an entry point from the project panel onto the canvas, or press <kbd>Ctrl+K</kbd> to add one by name.</div>
+          <div>Wire an output (right side of a step) into a parameter (left side) of the next.</div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * The desktop app's native menu names actions (`app.menuCommand`); the page performs them, the
+ * same way as its toolbar and keyboard shortcuts. The web host never sends these.
+ */
+import { useEffect } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import type { MenuCommand } from '../../../common/api/contract.js';
+import { useApi, useAppStoreApi } from '../store/context.js';
+import { FIT_OPTIONS } from './useLayoutAndFit.js';
+
+export function useMenuCommands(): void {
+  const api = useApi();
+  const store = useAppStoreApi();
+  const flow = useReactFlow();
+  useEffect(
+    () =>
+      api.on('app.menuCommand', ({ command }) => {
+        const s = store.getState();
+        const actions: Record<MenuCommand, () => unknown> = {
+          'workflow.new': () => s.newWorkflow(),
+          'workflow.open': () => s.openWorkflowDialog(),
+          'workflow.save': () => s.saveWorkflow(),
+          'workflow.saveAs': () => s.saveWorkflow({ saveAs: true }),
+          'project.open': () => s.openProjectDialog(),
+          'edit.undo': () => s.undo(),
+          'edit.redo': () => s.redo(),
+          'view.fit': () => flow.fitView(FIT_OPTIONS),
+          'run.start': () => s.startRun(),
+          'run.cancel': () => s.cancelRun(),
+          'run.rerun': () => s.rerunLast(),
+        };
+        void actions[command]();
+      }),
+    [api, store, flow],
+  );
+}
