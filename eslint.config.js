@@ -30,8 +30,8 @@ export default tseslint.config(
   },
   {
     // Only the Electron shell and the preload may touch Electron; nothing may reach into main/ from common/.
-    files: ['common/**/*.ts', 'main/**/*.ts', 'tests/**/*.ts', 'bench/**/*.ts'],
-    ignores: ['main/electron/**'],
+    files: ['**/*.{ts,tsx,js,mjs}'],
+    ignores: ['main/electron/**', 'preload/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/electron/ and preload/ may import electron.' }] }],
     },

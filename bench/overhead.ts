@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Engine } from '../main/engine/engine.js';
+import { median, p95 } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,14 +41,6 @@ const steps = Array.from({ length: N }, (_, i) =>
 const wfFile = path.join(root, 'chain.yaml');
 fs.writeFileSync(wfFile, `version: 1\nname: chain\nsteps:\n${steps}`);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)]!;
-}
 
 const engine = Engine.open({ home: path.join(root, 'home') });
 await engine.trackingEndpoint(); // started once per Baton process, not per step

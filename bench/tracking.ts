@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Engine } from '../main/engine/engine.js';
 import { fileUri } from '../main/engine/store/store.js';
+import { median, p95 } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -86,8 +87,26 @@ interface Throughput {
 interface Figures {
   log_batch: Throughput & { metrics_per_call: number; metrics_per_s: number };
   log_metric: Throughput;
-  seed: { runs: number; api_runs: number; api_seconds: number; api_runs_per_s: number; api_requests_per_s: number; direct_runs: number; direct_seconds: number };
-  search: { runs_in_experiment: number; filter: string; max_results: number; matches: number; searches: number; median_ms: number; p95_ms: number; min_ms: number; server_cpu_ms_per_search: number | null };
+  seed: {
+    runs: number;
+    api_runs: number;
+    api_seconds: number;
+    api_runs_per_s: number;
+    api_requests_per_s: number;
+    direct_runs: number;
+    direct_seconds: number;
+  };
+  search: {
+    runs_in_experiment: number;
+    filter: string;
+    max_results: number;
+    matches: number;
+    searches: number;
+    median_ms: number;
+    p95_ms: number;
+    min_ms: number;
+    server_cpu_ms_per_search: number | null;
+  };
 }
 
 const RUNS = positive('runs');
@@ -131,14 +150,21 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('exit', killChildren);
-  setTimeout(() => {
-    console.error(`tracking benchmark: still running after ${values['max-minutes']} minutes, giving up`);
-    onSignal('SIGTERM');
-  }, Number(values['max-minutes']) * 60_000).unref();
+  setTimeout(
+    () => {
+      console.error(`tracking benchmark: still running after ${values['max-minutes']} minutes, giving up`);
+      onSignal('SIGTERM');
+    },
+    Number(values['max-minutes']) * 60_000,
+  ).unref();
 
   try {
     const started = new Date();
-    const mlflowVersion = values.mlflow ? execFileSync(values.mlflow, ['--version'], { encoding: 'utf8' }).trim().replace(/^mlflow, version /, '') : null;
+    const mlflowVersion = values.mlflow
+      ? execFileSync(values.mlflow, ['--version'], { encoding: 'utf8' })
+          .trim()
+          .replace(/^mlflow, version /, '')
+      : null;
     const cpus = os.cpus();
     const report: Record<string, unknown> = {
       date: started.toISOString(),
@@ -180,8 +206,12 @@ async function main(): Promise<void> {
         search_median_latency: r(mlflow.search.median_ms, baton.search.median_ms),
         search_p95_latency: r(mlflow.search.p95_ms, baton.search.p95_ms),
       };
-      report.ratios = { note: 'Baton/MLflow for throughput, MLflow/Baton for latency: higher is better for Baton', ...ratios };
-      const c = (x: number | null, y: number | null): number | null => (x === null || y === null || y === 0 ? null : r(x, y));
+      report.ratios = {
+        note: 'Baton/MLflow for throughput, MLflow/Baton for latency: higher is better for Baton',
+        ...ratios,
+      };
+      const c = (x: number | null, y: number | null): number | null =>
+        x === null || y === null || y === 0 ? null : r(x, y);
       report.server_cpu_ratios = {
         note: "MLflow's server CPU time per call / Baton's: less sensitive than wall-clock figures to other load on the machine",
         log_batch: c(mlflow.log_batch.server_cpu_ms_per_call, baton.log_batch.server_cpu_ms_per_call),
@@ -206,17 +236,25 @@ async function main(): Promise<void> {
 async function withBaton<T>(root: string, fn: (t: Target) => Promise<T>): Promise<T> {
   const home = path.join(root, 'baton-home');
   const execArgv = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile)] : [];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve-baton', home], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve-baton', home], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const handle = { kill: () => void child.kill('SIGKILL') };
   children.add(handle);
   try {
     const endpoint = await new Promise<{ uri: string; token: string | null }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('Baton tracking server: no endpoint after 30 s')), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error('Baton tracking server: no endpoint after 30 s')),
+        30_000,
+      );
       child.once('message', (m) => {
         clearTimeout(timer);
         resolve(m as { uri: string; token: string | null });
       });
-      child.once('exit', (code) => reject(new Error(`Baton tracking server exited (${code}) before starting`)));
+      child.once('exit', (code) =>
+        reject(new Error(`Baton tracking server exited (${code}) before starting`)),
+      );
     });
     const target: Target = {
       name: 'baton',
@@ -226,7 +264,10 @@ async function withBaton<T>(root: string, fn: (t: Target) => Promise<T>): Promis
       cpuMs: () => procCpuMs((pid) => pid === child.pid),
       seedDirect: (experimentId, runs) =>
         new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('Baton: seeding through the Store took over 300 s')), 300_000);
+          const timer = setTimeout(
+            () => reject(new Error('Baton: seeding through the Store took over 300 s')),
+            300_000,
+          );
           child.once('message', (m) => {
             clearTimeout(timer);
             if ((m as { seeded?: number }).seeded === runs.length) resolve();
@@ -259,18 +300,27 @@ async function withMlflow<T>(bin: string, root: string, fn: (t: Target) => Promi
   const log = fs.openSync(logFile, 'w');
   // Its own process group (detached), so the server, uvicorn and anything they start die together.
   const exe = bin.includes('/') ? path.resolve(bin) : bin; // relative to where the benchmark started, not cwd below
-  const python = values['mlflow-python'] ?? (fs.existsSync(path.join(path.dirname(exe), 'python')) ? path.join(path.dirname(exe), 'python') : 'python3');
+  const python =
+    values['mlflow-python'] ??
+    (fs.existsSync(path.join(path.dirname(exe), 'python'))
+      ? path.join(path.dirname(exe), 'python')
+      : 'python3');
   const dbUri = `sqlite:///${path.join(dir, 'mlflow.db')}`;
   const artifactRoot = path.join(dir, 'artifacts');
   const child: ChildProcess = spawn(
     exe,
     [
       'server',
-      '--backend-store-uri', dbUri,
-      '--default-artifact-root', artifactRoot,
-      '--host', '127.0.0.1',
-      '--port', String(port),
-      '--workers', '1',
+      '--backend-store-uri',
+      dbUri,
+      '--default-artifact-root',
+      artifactRoot,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
     ],
     {
       cwd: dir,
@@ -308,7 +358,8 @@ async function withMlflow<T>(bin: string, root: string, fn: (t: Target) => Promi
     const deadline = performance.now() + 120_000;
     for (;;) {
       if (exited) throw new Error(`mlflow server exited during start-up:\n${tail(logFile)}`);
-      if (performance.now() > deadline) throw new Error(`mlflow server did not answer /health within 120 s:\n${tail(logFile)}`);
+      if (performance.now() > deadline)
+        throw new Error(`mlflow server did not answer /health within 120 s:\n${tail(logFile)}`);
       if (await healthy(port)) break;
       await sleep(250);
     }
@@ -321,17 +372,31 @@ async function withMlflow<T>(bin: string, root: string, fn: (t: Target) => Promi
       seedDirect: async (experimentId, runs) => {
         const specFile = path.join(dir, 'seed.json');
         const script = path.join(dir, 'seed.py');
-        fs.writeFileSync(specFile, JSON.stringify({ uri: dbUri, artifact_root: artifactRoot, experiment_id: experimentId, runs }));
+        fs.writeFileSync(
+          specFile,
+          JSON.stringify({ uri: dbUri, artifact_root: artifactRoot, experiment_id: experimentId, runs }),
+        );
         fs.writeFileSync(script, SEED_PY);
         const seeder = { kill: () => {} };
         children.add(seeder);
         try {
           await new Promise<void>((resolve, reject) => {
-            const proc = execFile(python, [script, specFile], { cwd: dir, timeout: 300_000, maxBuffer: 16 * 2 ** 20 }, (err, stdout, stderr) => {
-              if (err) reject(new Error(`MLflow: seeding through SqlAlchemyStore failed: ${err.message}\n${stderr.slice(-2000)}`));
-              else if (stdout.trim().split('\n').pop() !== String(runs.length)) reject(new Error(`MLflow: seeding wrote ${stdout.trim()} runs, not ${runs.length}`));
-              else resolve();
-            });
+            const proc = execFile(
+              python,
+              [script, specFile],
+              { cwd: dir, timeout: 300_000, maxBuffer: 16 * 2 ** 20 },
+              (err, stdout, stderr) => {
+                if (err)
+                  reject(
+                    new Error(
+                      `MLflow: seeding through SqlAlchemyStore failed: ${err.message}\n${stderr.slice(-2000)}`,
+                    ),
+                  );
+                else if (stdout.trim().split('\n').pop() !== String(runs.length))
+                  reject(new Error(`MLflow: seeding wrote ${stdout.trim()} runs, not ${runs.length}`));
+                else resolve();
+              },
+            );
             seeder.kill = () => void proc.kill('SIGKILL');
           });
         } finally {
@@ -408,9 +473,16 @@ async function measure(t: Target): Promise<Figures> {
   const batchCalls = batchRuns.map(() => 0);
   const logBatch = (w: number): Promise<string> => {
     const c = batchCalls[w]!++;
-    const metrics = new Array<{ key: string; value: number; timestamp: number; step: number }>(METRICS_PER_CALL);
+    const metrics = new Array<{ key: string; value: number; timestamp: number; step: number }>(
+      METRICS_PER_CALL,
+    );
     for (let k = 0; k < METRICS_PER_CALL; k++) {
-      metrics[k] = { key: `m${k % 100}`, value: ((c * METRICS_PER_CALL + k) % 9973) / 9973, timestamp: BASE_TIME + c, step: c * 10 + Math.floor(k / 100) };
+      metrics[k] = {
+        key: `m${k % 100}`,
+        value: ((c * METRICS_PER_CALL + k) % 9973) / 9973,
+        timestamp: BASE_TIME + c,
+        step: c * 10 + Math.floor(k / 100),
+      };
     }
     return post('runs/log-batch', { run_id: batchRuns[w]!, metrics });
   };
@@ -422,7 +494,13 @@ async function measure(t: Target): Promise<Figures> {
   const metricCalls = metricRuns.map(() => 0);
   const logMetric = (w: number): Promise<string> => {
     const c = metricCalls[w]!++;
-    return post('runs/log-metric', { run_id: metricRuns[w]!, key: 'loss', value: 1 / (c + 1), timestamp: BASE_TIME + c, step: c });
+    return post('runs/log-metric', {
+      run_id: metricRuns[w]!,
+      key: 'loss',
+      value: 1 / (c + 1),
+      timestamp: BASE_TIME + c,
+      step: c,
+    });
   };
   await drive(WARMUP_MS, logMetric);
   const lm = await throughput(t, logMetric);
@@ -446,7 +524,12 @@ async function measure(t: Target): Promise<Figures> {
   if (RUNS > API_SEED) {
     const specs: RunSpec[] = [];
     for (let i = API_SEED; i < RUNS; i++) {
-      specs.push({ run_name: `search-${i}`, start_time: BASE_TIME + i, tags: [{ key: 'bench.phase', value: 'search' }], params: paramsOf(i) });
+      specs.push({
+        run_name: `search-${i}`,
+        start_time: BASE_TIME + i,
+        tags: [{ key: 'bench.phase', value: 'search' }],
+        params: paramsOf(i),
+      });
     }
     await t.seedDirect(searchExp, specs);
   }
@@ -456,14 +539,22 @@ async function measure(t: Target): Promise<Figures> {
   let expected = 0;
   for (let i = 0; i < RUNS; i++) if (i % 100 === 50) expected++;
   expected = Math.min(expected, SEARCH_MAX_RESULTS);
-  const searchBody = JSON.stringify({ experiment_ids: [searchExp], filter: FILTER, max_results: SEARCH_MAX_RESULTS });
+  const searchBody = JSON.stringify({
+    experiment_ids: [searchExp],
+    filter: FILTER,
+    max_results: SEARCH_MAX_RESULTS,
+  });
   const search = async (): Promise<number> => {
     const t0 = performance.now();
     const text = await call(t, 'runs/search', searchBody);
     const ms = performance.now() - t0;
-    const runs = (JSON.parse(text) as { runs?: { data: { params?: { key: string; value: string }[] } }[] }).runs ?? [];
+    const runs =
+      (JSON.parse(text) as { runs?: { data: { params?: { key: string; value: string }[] } }[] }).runs ?? [];
     const ok = runs.every((r) => r.data.params?.some((p) => p.key === 'alpha' && p.value === '0.5'));
-    if (runs.length !== expected || !ok) throw new Error(`${t.name} runs/search: ${runs.length} runs (expected ${expected}), all alpha = 0.5: ${ok}`);
+    if (runs.length !== expected || !ok)
+      throw new Error(
+        `${t.name} runs/search: ${runs.length} runs (expected ${expected}), all alpha = 0.5: ${ok}`,
+      );
     return ms;
   };
   for (let i = 0; i < WARMUP_SEARCHES; i++) await search();
@@ -473,7 +564,11 @@ async function measure(t: Target): Promise<Figures> {
   const searchCpu1 = t.cpuMs();
 
   return {
-    log_batch: { ...lb, metrics_per_call: METRICS_PER_CALL, metrics_per_s: Math.round(lb.calls_per_s * METRICS_PER_CALL) },
+    log_batch: {
+      ...lb,
+      metrics_per_call: METRICS_PER_CALL,
+      metrics_per_s: Math.round(lb.calls_per_s * METRICS_PER_CALL),
+    },
     log_metric: lm,
     seed: {
       runs: RUNS,
@@ -493,7 +588,8 @@ async function measure(t: Target): Promise<Figures> {
       median_ms: round(median(latencies), 2),
       p95_ms: round(p95(latencies), 2),
       min_ms: round(Math.min(...latencies), 2),
-      server_cpu_ms_per_search: searchCpu0 === null || searchCpu1 === null ? null : round((searchCpu1 - searchCpu0) / SEARCHES, 2),
+      server_cpu_ms_per_search:
+        searchCpu0 === null || searchCpu1 === null ? null : round((searchCpu1 - searchCpu0) / SEARCHES, 2),
     },
   };
 }
@@ -532,7 +628,10 @@ async function throughput(t: Target, fn: (worker: number) => Promise<unknown>): 
 }
 
 /** CONC workers, each issuing its next call as soon as the last one is answered, until the time is up. */
-async function drive(durationMs: number, fn: (worker: number) => Promise<unknown>): Promise<{ calls: number; ms: number }> {
+async function drive(
+  durationMs: number,
+  fn: (worker: number) => Promise<unknown>,
+): Promise<{ calls: number; ms: number }> {
   const t0 = performance.now();
   const deadline = t0 + durationMs;
   let calls = 0;
@@ -558,7 +657,11 @@ function call(t: Target, route: string, body: string, retried = false): Promise<
         path: `/api/2.0/mlflow/${route}`,
         method: 'POST',
         agent: t.agent,
-        headers: { ...t.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          ...t.headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -571,11 +674,14 @@ function call(t: Target, route: string, body: string, retried = false): Promise<
         res.on('error', reject);
       },
     );
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${t.name} ${route}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+      req.destroy(new Error(`${t.name} ${route}: no answer within ${REQUEST_TIMEOUT_MS} ms`)),
+    );
     req.on('error', (e: NodeJS.ErrnoException) => {
       // The server closed an idle keep-alive connection just as it was reused (after a pause between
       // phases): nothing reached the server, so sending again is safe (Node's documented pattern).
-      if (!retried && req.reusedSocket && e.code === 'ECONNRESET') call(t, route, body, true).then(resolve, reject);
+      if (!retried && req.reusedSocket && e.code === 'ECONNRESET')
+        call(t, route, body, true).then(resolve, reject);
       else reject(e);
     });
     req.end(body);
@@ -665,15 +771,6 @@ function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)]!;
-}
 
 // ---- the child: Baton's embedded tracking server ------------------------------------------------
 

@@ -59,6 +59,11 @@ export const METHODS = {
     z.object({ path: z.string().nullable() }),
     'Native folder picker (Electron only; the web host answers USAGE).',
   ),
+  'dialogs.openFile': method(
+    z.object({ title: z.string().optional() }).strict(),
+    z.object({ path: z.string().nullable() }),
+    'Native open-workflow dialog (Electron only; the web host answers USAGE).',
+  ),
   'dialogs.saveFile': method(
     z.object({ title: z.string().optional(), defaultPath: z.string().optional() }).strict(),
     z.object({ path: z.string().nullable() }),
@@ -89,10 +94,13 @@ export const METHODS = {
         inputs: Inputs.optional(),
         noCache: z.boolean().optional(),
         maxParallel: z.number().int().positive().optional(),
+        /** Run these steps and everything downstream again; the others reuse `parent`'s runs. */
+        fromSteps: z.array(z.string()).optional(),
+        parent: IdSchema.optional(),
       })
       .strict(),
     z.object({ workflowRunId: z.string() }),
-    'Validate and start a saved workflow file.',
+    'Validate and start a saved workflow file (optionally from some steps on, reusing an earlier run).',
   ),
   'workflows.resume': method(
     z

@@ -18,6 +18,7 @@ export interface HostCapabilities {
   dialogs?: {
     openFolder(title?: string): Promise<string | null>;
     saveFile(title?: string, defaultPath?: string): Promise<string | null>;
+    openFile(title?: string): Promise<string | null>;
   };
 }
 
@@ -138,6 +139,10 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
       if (!host.dialogs) throw new AppError('USAGE', 'Native dialogs exist only in the desktop app; use the folder browser.');
       return { path: await host.dialogs.openFolder(title) };
     },
+    'dialogs.openFile': async ({ title }) => {
+      if (!host.dialogs) throw new AppError('USAGE', 'Native dialogs exist only in the desktop app; use the file browser.');
+      return { path: await host.dialogs.openFile(title) };
+    },
     'dialogs.saveFile': async ({ title, defaultPath }) => {
       if (!host.dialogs) throw new AppError('USAGE', 'Native dialogs exist only in the desktop app; use the folder browser.');
       return { path: await host.dialogs.saveFile(title, defaultPath) };
@@ -177,8 +182,8 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
       writeFileAtomic(layoutFileFor(abs), `${JSON.stringify(layout, null, 2)}\n`);
       return Promise.resolve({ file: abs });
     },
-    'workflows.run': async ({ file, inputs, noCache, maxParallel }) => {
-      const exec = await engine.startWorkflow(path.resolve(file), { inputs, noCache, maxParallel });
+    'workflows.run': async ({ file, inputs, noCache, maxParallel, fromSteps, parent }) => {
+      const exec = await engine.startWorkflow(path.resolve(file), { inputs, noCache, maxParallel, fromSteps, parent });
       return { workflowRunId: exec.workflowRunId };
     },
     'workflows.resume': async ({ workflowRunId, fromSteps, noCache, maxParallel }) => {
@@ -199,15 +204,12 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
     'runs.cancel': async ({ runId }) => ({ status: await engine.cancelRun(runId) }),
     'runs.rerun': async ({ runId }) => ({ runId: (await engine.rerun(runId)).runId }),
     'runs.logs': ({ runId, offset, limit }) => Promise.resolve(readLogPage(engine.logPath(runId), offset ?? 0, limit ?? 256 * 1024)),
-    'runs.metricHistory': ({ runId, key }) => {
-      const id = engine.store.resolveRunId(runId);
-      return Promise.resolve({
-        metrics: engine.store.metricHistory(id, key).map((m) => ({
-          ...m,
-          value: Number.isFinite(m.value) ? m.value : (String(m.value) as 'NaN' | 'Infinity' | '-Infinity'),
-        })),
-      });
-    },
+    'runs.metricHistory': async ({ runId, key }) => ({
+      metrics: (await engine.metricHistory(runId, key)).map((m) => ({
+        ...m,
+        value: Number.isFinite(m.value) ? m.value : (String(m.value) as 'NaN' | 'Infinity' | '-Infinity'),
+      })),
+    }),
     'experiments.list': () => Promise.resolve(engine.store.listExperiments()),
   };
 }

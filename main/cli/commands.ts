@@ -133,13 +133,20 @@ const WORKFLOW_RUN_OPTIONS = {
 } as const;
 
 async function workflowRun(argv: string[], io: Io, engine: () => Engine): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, WORKFLOW_RUN_OPTIONS, { min: 1, max: 1, names: 'FILE' });
+  const { values, positionals } = parse(
+    argv,
+    { ...WORKFLOW_RUN_OPTIONS, from: { type: 'string', multiple: true }, parent: { type: 'string' } },
+    { min: 1, max: 1, names: 'FILE' },
+  );
   if (values.help) return help(io, 'workflow run');
+  if (values.parent !== undefined && !values.from) throw new AppError('USAGE', '--parent goes with --from STEP.');
   const maxParallel = positiveInt(values['max-parallel'], '--max-parallel');
   const exec = await engine().startWorkflow(positionals[0]!, {
     inputs: keyValues(values.param),
     noCache: values['no-cache'],
     maxParallel,
+    fromSteps: values.from,
+    parent: values.parent,
     cwd: io.cwd,
   });
   return followWorkflow(exec, io, engine(), values);

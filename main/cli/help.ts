@@ -41,7 +41,7 @@ Runs an entry point of the MLflow project in the folder PROJECT, as \`mlflow run
   workflow: `Usage: baton workflow <validate|run|resume|show|list|cancel> ...
 
   validate FILE [--json]
-  run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--json] [-q]
+  run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--from STEP [--parent ID]] [--json] [-q]
   resume WORKFLOW_RUN_ID [--from STEP]... [--no-cache] [--max-parallel N] [--json] [-q]
   show WORKFLOW_RUN_ID [--json]
   list [--max-results N] [--json]
@@ -51,11 +51,13 @@ Runs an entry point of the MLflow project in the folder PROJECT, as \`mlflow run
 
 Checks the workflow file and every project and entry point it names; reports every problem with its line.
 `,
-  'workflow run': `Usage: baton workflow run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--json]
+  'workflow run': `Usage: baton workflow run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--from STEP [--parent ID]] [--json]
 
   -P, --param NAME=VALUE   a value for a workflow input (repeatable)
   --no-cache               run every step, even when an earlier identical run could be reused
   --max-parallel N         how many steps may run at once (default: the number of CPU cores)
+  --from STEP              run STEP and everything downstream again (repeatable); the steps before it
+                           are reused from the cache, or from the workflow run given with --parent
   --json                   print {workflow_run_id, status, steps: {NAME: {status, run_id, cached}}} on stdout
   -q, --quiet              do not stream the steps' output to stderr
 `,

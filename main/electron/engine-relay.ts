@@ -56,7 +56,7 @@ interface Pending {
   sent: boolean;
 }
 
-const DEFAULT_UNTIMED: readonly MethodName[] = ['dialogs.openFolder', 'dialogs.saveFile'];
+const DEFAULT_UNTIMED: readonly MethodName[] = ['dialogs.openFolder', 'dialogs.openFile', 'dialogs.saveFile'];
 
 export class EngineRelay {
   private proc: EngineProcessLike | null = null;

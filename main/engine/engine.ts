@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { AppError } from '../../common/errors.js';
-import type { RunRecord, RunStatus } from '../../common/types.js';
+import type { Metric, RunRecord, RunStatus } from '../../common/types.js';
 import { EngineEmitter } from './events.js';
 import type { HomeLayout } from './paths.js';
 import { defaultHome, homeLayout } from './paths.js';
@@ -46,6 +46,8 @@ export class Engine {
   readonly workflows: WorkflowRunner;
   readonly recovery: RecoveryReport;
   private tracking: Promise<TrackingServer> | null = null;
+  /** Shared-server mode's client, or null for the embedded server. */
+  readonly remote: RemoteTracking | null;
   private closed = false;
 
   private constructor(opts: EngineOptions) {
@@ -54,10 +56,10 @@ export class Engine {
     fs.mkdirSync(this.layout.artifactRoot, { recursive: true });
     this.store = new Store(this.layout.dbFile, this.layout.artifactRoot);
     this.store.getOrCreateExperiment('Default');
-    const remote = opts.trackingUri
+    this.remote = opts.trackingUri
       ? new RemoteTracking({ ...remoteOptionsFromEnv(opts.trackingUri), timeoutMs: opts.trackingTimeoutMs })
       : null;
-    this.runs = new RunManager(this.store, this.layout, this.events, () => this.trackingEndpoint(), opts.graceMs ?? DEFAULT_GRACE_MS, remote);
+    this.runs = new RunManager(this.store, this.layout, this.events, () => this.trackingEndpoint(), opts.graceMs ?? DEFAULT_GRACE_MS, this.remote);
     this.workflows = new WorkflowRunner(this.store, this.runs, this.events, opts.maxParallel ?? os.availableParallelism());
     this.recovery = recoverOrphans(this.store, this.runs, this.events);
   }
@@ -117,6 +119,20 @@ export class Engine {
       experimentId = exp.experiment_id;
     }
     return this.store.listRuns({ ...q, experimentId });
+  }
+
+  /**
+   * Every logged value of a metric. For a run that lives on a shared MLflow server (only its latest
+   * values are copied when it ends), the history is fetched from there and kept locally.
+   */
+  async metricHistory(runIdOrPrefix: string, key: string): Promise<Metric[]> {
+    const run = this.getRun(runIdOrPrefix);
+    if (this.remote && run.tags['baton.tracking_uri'] === this.remote.uri) {
+      const points = await this.remote.metricHistory(run.run_id, key);
+      if (points.length) this.store.replaceMetricHistory(run.run_id, key, points);
+      return points;
+    }
+    return this.store.metricHistory(run.run_id, key);
   }
 
   /** The run's captured output file (stdout and stderr interleaved). */

@@ -1203,7 +1203,7 @@ describe('help and version', { concurrency: 4 }, () => {
       [['workflow', 'validate', '--help'], 'Usage: baton workflow validate FILE [--json]'],
       [
         ['workflow', 'run', '-h'],
-        'Usage: baton workflow run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--json]',
+        'Usage: baton workflow run FILE [-P NAME=VALUE]... [--no-cache] [--max-parallel N] [--from STEP [--parent ID]] [--json]',
       ],
       [['workflow', 'resume', '--help'], 'Usage: baton workflow resume WORKFLOW_RUN_ID [--from STEP]...'],
       [['workflow', 'show', '--help'], 'Usage: baton workflow show WORKFLOW_RUN_ID [--json]'],

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Engine } from '../../main/engine/engine.js';
-import { makeProject, openEngine, tempDir, writeFiles } from '../helpers.js';
-import { mlflowPython, skipWithoutMlflow } from './mlflow-env.js';
+import { REPO_ROOT, makeProject, openEngine, tempDir, writeFiles } from '../helpers.js';
+import { mlflowPython, readLoggingResult, skipWithoutMlflow } from './mlflow-env.js';
 
 const engines: Engine[] = [];
 after(async () => {
@@ -25,42 +25,7 @@ function pyProject(script: string, files: Record<string, string> = {}): string {
   return makeProject(`name: client\nentry_points:\n  main:\n    command: "${PYTHON} script.py"\n`, { 'script.py': script, ...files });
 }
 
-const LOGGING_SCRIPT = `
-import json, math, os, tempfile
-import mlflow
-from mlflow import MlflowClient
-
-with mlflow.start_run() as run:
-    mlflow.log_param("alpha", 0.5)
-    mlflow.log_param("name", "a b; c")
-    for step, value in enumerate([1.0, 0.5, 0.25]):
-        mlflow.log_metric("loss", value, step=step)
-    mlflow.log_metric("odd", float("nan"))
-    mlflow.log_metrics({f"m{i:04d}": i / 10 for i in range(1200)})
-    mlflow.set_tag("team", "ml")
-    d = tempfile.mkdtemp()
-    with open(os.path.join(d, "model.txt"), "w") as f:
-        f.write("weights")
-    mlflow.log_artifact(os.path.join(d, "model.txt"), artifact_path="model")
-    run_id = run.info.run_id
-    experiment_id = run.info.experiment_id
-
-client = MlflowClient()
-found = mlflow.search_runs(experiment_ids=[experiment_id], filter_string="params.alpha = '0.5'", output_format="list")
-history = client.get_metric_history(run_id, "loss")
-got = client.get_run(run_id)
-with open("result.json", "w") as f:
-    json.dump({
-        "run_id": run_id,
-        "experiment_id": experiment_id,
-        "found": [r.info.run_id for r in found],
-        "history": [[m.step, m.value, m.timestamp] for m in history],
-        "params": got.data.params,
-        "tags": {k: v for k, v in got.data.tags.items()},
-        "metric_count": len(got.data.metrics),
-        "artifacts": [a.path for a in client.list_artifacts(run_id, "model")],
-    }, f)
-`;
+export const LOGGING_SCRIPT = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'fixtures', 'mlflow_logging.py'), 'utf8');
 
 describe('the real mlflow client logging into Baton', { skip: SKIP }, () => {
   test('params, metrics, tags and artifacts land in the history, value for value', async () => {
@@ -70,16 +35,7 @@ describe('the real mlflow client logging into Baton', { skip: SKIP }, () => {
     const sub = await e.runProject({ uri: dir, experimentName: 'client-exp' });
     const ok = await sub.wait();
     assert.equal(ok, true, fs.readFileSync(e.logPath(sub.runId)!, 'utf8'));
-    const result = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as {
-      run_id: string;
-      experiment_id: string;
-      found: string[];
-      history: [number, number, number][];
-      params: Record<string, string>;
-      tags: Record<string, string>;
-      metric_count: number;
-      artifacts: string[];
-    };
+    const result = readLoggingResult(dir);
     // The client resumed the run Baton created (MLFLOW_RUN_ID), in Baton's experiment.
     assert.equal(result.run_id, sub.runId);
     const run = e.getRun(sub.runId);

@@ -23,3 +23,19 @@ export function skipWithoutMlflow(python: string): string | false {
   if (process.env.CI) throw new Error(`CI must install mlflow: ${reason}`);
   return reason;
 }
+
+export interface LoggingResult {
+  run_id: string;
+  experiment_id: string;
+  found: string[];
+  history: [number, number, number][];
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  metric_count: number;
+  artifacts: string[];
+}
+
+/** What tests/fixtures/mlflow_logging.py wrote (what the client read back). */
+export function readLoggingResult(projectDir: string): LoggingResult {
+  return JSON.parse(fs.readFileSync(path.join(projectDir, 'result.json'), 'utf8')) as LoggingResult;
+}

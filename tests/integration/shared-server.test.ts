@@ -13,8 +13,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AppError } from '../../common/errors.js';
 import type { Engine } from '../../main/engine/engine.js';
-import { makeProject, openEngine, tempDir, waitUntil, writeFiles } from '../helpers.js';
-import { mlflowCli, mlflowPython, skipWithoutMlflow } from './mlflow-env.js';
+import { REPO_ROOT, makeProject, openEngine, tempDir, waitUntil, writeFiles } from '../helpers.js';
+import { mlflowCli, mlflowPython, readLoggingResult, skipWithoutMlflow } from './mlflow-env.js';
 
 const PYTHON = mlflowPython();
 const SKIP = skipWithoutMlflow(PYTHON);
@@ -85,45 +85,49 @@ interface WireRun {
   data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number }[]; tags?: { key: string; value: string }[] };
 }
 
-const SCRIPT = `
-import mlflow
-with mlflow.start_run():
-    mlflow.log_param("alpha", 0.5)
-    for step, v in enumerate([0.9, 0.4]):
-        mlflow.log_metric("loss", v, step=step)
-    mlflow.log_metrics({f"m{i}": i for i in range(1100)})
-    mlflow.set_tag("team", "ml")
-`;
+const LOGGING_SCRIPT = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'fixtures', 'mlflow_logging.py'), 'utf8');
 
 describe('shared-server mode against a real mlflow server', { skip: SKIP }, () => {
-  test('runs are created on the server, the step logs there, and the local record mirrors it', async () => {
+  test('the same logging script: runs are created on the server, logged there, and mirrored locally', async () => {
     const e = engine();
     const dir = makeProject(`name: shared\nentry_points:\n  main:\n    parameters:\n      depth: {type: int, default: 3}\n    command: "${PYTHON} script.py"\n`, {
-      'script.py': SCRIPT,
+      'script.py': LOGGING_SCRIPT,
     });
     const sub = await e.runProject({ uri: dir, experimentName: 'team-exp', parameters: { depth: '5' } });
     assert.equal(await sub.wait(), true, fs.readFileSync(e.logPath(sub.runId)!, 'utf8'));
+    const result = readLoggingResult(dir);
+    assert.equal(result.run_id, sub.runId, 'the client logged into the run Baton created on the server');
+    assert.deepEqual(result.found, [sub.runId]);
+    assert.deepEqual(result.artifacts, ['model/model.txt']);
+    assert.equal(result.metric_count, 2 + 1200);
+
+    // The server holds it all, with Baton's final status and system tags.
     const { run } = await mlflowGet<{ run: WireRun }>('runs/get', { run_id: sub.runId });
     assert.equal(run.info.status, 'FINISHED');
     const remoteParams = Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]));
-    assert.deepEqual(remoteParams, { depth: '5', alpha: '0.5' });
-    const remoteMetrics = Object.fromEntries((run.data.metrics ?? []).map((m) => [m.key, m.value]));
-    assert.equal(remoteMetrics.loss, 0.4);
-    assert.equal(remoteMetrics.m1099, 1099);
+    assert.deepEqual(remoteParams, { depth: '5', alpha: '0.5', name: 'a b; c' });
     const remoteTags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
     assert.equal(remoteTags['mlflow.source.type'], 'PROJECT');
     assert.equal(remoteTags['mlflow.project.entryPoint'], 'main');
     assert.equal(remoteTags.team, 'ml');
     const { experiment } = await mlflowGet<{ experiment: { experiment_id: string } }>('experiments/get-by-name', { experiment_name: 'team-exp' });
     assert.equal(run.info.experiment_id, experiment.experiment_id);
+    assert.equal(result.experiment_id, experiment.experiment_id);
 
+    // The local record mirrors it value for value; the full history comes from the server on demand.
     const local = e.getRun(sub.runId);
     assert.equal(local.status, 'FINISHED');
-    assert.deepEqual(local.params, { depth: '5', alpha: '0.5' });
-    assert.equal(local.metrics.loss, 0.4);
-    assert.equal(Object.keys(local.metrics).length, 1101);
+    assert.deepEqual(local.params, remoteParams);
+    assert.deepEqual(result.params, remoteParams);
+    assert.equal(local.metrics.loss, 0.25);
+    assert.ok(Number.isNaN(local.metrics.odd));
+    assert.equal(local.metrics.m1199, 119.9);
+    assert.equal(Object.keys(local.metrics).length, 2 + 1200);
     assert.equal(local.tags.team, 'ml');
     assert.equal(local.tags['baton.tracking_uri'], serverUri);
+    const history = (await e.metricHistory(sub.runId, 'loss')).map((m) => [m.step, m.value, m.timestamp]);
+    assert.deepEqual(history, result.history);
+    assert.deepEqual(e.store.metricHistory(sub.runId, 'loss').map((m) => [m.step, m.value, m.timestamp]), result.history);
   });
 
   test('references and caching work the same in a workflow', async () => {

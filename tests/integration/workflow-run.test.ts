@@ -744,6 +744,26 @@ describe('workflow run', () => {
         assert.equal(log('d').length, 1);
       });
     });
+    test('run from a step on the file as it is now: upstream reused from the parent, the step and its dependants run again', async () => {
+      const fx = resumeFixture();
+      fs.writeFileSync(fx.flag, '');
+      const log = (n: string): string[] => readLines(path.join(fx.out, `${n}.log`));
+      await withEngine({}, async (engine) => {
+        const r1 = await runWorkflow(engine, fx.file);
+        assert.equal(r1.status, 'FINISHED');
+        await expectAppError(engine.startWorkflow(fx.file, { fromSteps: ['nope'], parent: r1.workflow_run_id }), 'USAGE', /'nope'/);
+        const r2 = await runWorkflow(engine, fx.file, { fromSteps: ['b'], parent: r1.workflow_run_id });
+        assert.deepEqual(statuses(r2), { a: 'CACHED', b: 'FINISHED', c: 'FINISHED', d: 'CACHED' });
+        assert.equal(r2.parent_workflow_run_id, r1.workflow_run_id);
+        assert.equal(step(r2, 'a').run_id, step(r1, 'a').run_id);
+        assert.deepEqual([log('a').length, log('b').length, log('c').length, log('d').length], [1, 2, 2, 1]);
+        // Without a parent the steps before it go through the cache as usual.
+        const r3 = await runWorkflow(engine, fx.file, { fromSteps: ['c'] });
+        assert.equal(step(r3, 'c').status, 'FINISHED');
+        assert.equal(r3.parent_workflow_run_id, null);
+        assert.equal(log('c').length, 3);
+      });
+    });
   });
 
   test('cancel kills the running step\'s whole process tree, skips pending steps and ends KILLED', async () => {

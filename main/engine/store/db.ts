@@ -31,6 +31,10 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db, file);
+    // Planner statistics (a param filter should start from the param index, not scan every run):
+    // bounded ANALYZE work, run now for tables whose statistics are missing or stale.
+    db.pragma('analysis_limit = 1000');
+    db.pragma('optimize = 0x10002');
   } catch (e) {
     db.close();
     if (e instanceof AppError) throw e;

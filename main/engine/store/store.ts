@@ -174,8 +174,8 @@ export class Store {
       runTags: db.prepare<[string], { key: string; value: string }>(
         'SELECT key, value FROM tags WHERE run_id = ? ORDER BY key',
       ),
-      runLatest: db.prepare<[string], { key: string; value: number; is_nan: number }>(
-        'SELECT key, value, is_nan FROM latest_metrics WHERE run_id = ? ORDER BY key',
+      runLatest: db.prepare<[string], { key: string; value: number; is_nan: number; timestamp: number; step: number }>(
+        'SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id = ? ORDER BY key',
       ),
       metricHistory: db.prepare<[string, string], { value: number; is_nan: number; timestamp: number; step: number }>(
         'SELECT value, is_nan, timestamp, step FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp',
@@ -198,10 +198,20 @@ export class Store {
          WHERE run_id = @runId`,
       ),
       runRename: db.prepare('UPDATE runs SET run_name = ? WHERE run_id = ?'),
-      runLatestDetails: db.prepare<[string], { key: string; value: number; is_nan: number; timestamp: number; step: number }>(
-        'SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id = ?',
-      ),
       runCancelRequest: db.prepare('UPDATE runs SET cancel_requested = 1 WHERE run_id = ?'),
+      runStage: db.prepare<[string], { lifecycle_stage: 'active' | 'deleted' }>('SELECT lifecycle_stage FROM runs WHERE run_id = ?'),
+      pageRuns: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_id IN (SELECT value FROM json_each(?))'),
+      pageParams: db.prepare<[string], { run_id: string; key: string; value: string }>(
+        'SELECT run_id, key, value FROM params WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, pos, key',
+      ),
+      pageTags: db.prepare<[string], { run_id: string; key: string; value: string }>(
+        'SELECT run_id, key, value FROM tags WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key',
+      ),
+      pageLatest: db.prepare<[string], { run_id: string; key: string; value: number; is_nan: number; timestamp: number; step: number }>(
+        'SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, key',
+      ),
+      metricDelete: db.prepare('DELETE FROM metrics WHERE run_id = ? AND key = ?'),
+      latestDelete: db.prepare('DELETE FROM latest_metrics WHERE run_id = ? AND key = ?'),
       runLifecycle: db.prepare('UPDATE runs SET lifecycle_stage = ? WHERE run_id = ?'),
       runProcess: db.prepare<[string], RunProcessRow>(
         `SELECT run_id, status, pid, process_start, supervisor_pid, supervisor_start, exit_file, log_path,
@@ -257,7 +267,13 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('optimize'); // refresh planner statistics that went stale, cheaply (SQLite's advice)
+    } catch {
+      // another connection holds the lock: next time
+    }
+    this.db.close();
   }
 
   // ---- experiments -------------------------------------------------------------------------
@@ -314,6 +330,7 @@ export class Store {
         for (const l of input.inputs ?? []) this.s.inputInsert.run(input.runId, l.param, l.sourceRunId, l.attribute);
       })
       .immediate();
+    this.noteWrites(10);
   }
 
   markRunning(
@@ -357,13 +374,58 @@ export class Store {
   }
 
   logMetrics(runId: string, metrics: Metric[]): void {
+    // The latest value per key is found here first, so a batch upserts latest_metrics once per key
+    // (not once per point): same order as the SQL guard, by step, then timestamp, then value.
+    const latest = new Map<string, { v: number; nan: number; timestamp: number; step: number }>();
     this.db.transaction(() => {
       for (const m of metrics) {
         const nan = Number.isNaN(m.value) ? 1 : 0;
         const v = nan ? 0 : m.value;
         this.s.metricInsert.run(runId, m.key, v, nan, m.timestamp, m.step);
-        this.s.latestUpsert.run(runId, m.key, v, nan, m.timestamp, m.step);
+        const cur = latest.get(m.key);
+        if (
+          !cur ||
+          m.step > cur.step ||
+          (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && v > cur.v)))
+        ) {
+          latest.set(m.key, { v, nan, timestamp: m.timestamp, step: m.step });
+        }
       }
+      for (const [key, l] of latest) this.s.latestUpsert.run(runId, key, l.v, l.nan, l.timestamp, l.step);
+    })();
+    if (metrics.length) this.noteWrites(metrics.length);
+  }
+
+  /** The run's lifecycle stage (one indexed lookup), or null when there is no such run. */
+  runLifecycle(runId: string): 'active' | 'deleted' | null {
+    return this.s.runStage.get(runId)?.lifecycle_stage ?? null;
+  }
+
+  paramsOf(runId: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const p of this.s.runParams.all(runId)) out[p.key] = p.value;
+    return out;
+  }
+
+  private writes = 0;
+  /**
+   * Keeps the query planner's statistics fresh as the history grows (without them SQLite scans all
+   * runs of an experiment for a param filter instead of starting from the param index).
+   */
+  private noteWrites(n: number): void {
+    this.writes += n;
+    if (this.writes >= 20_000) {
+      this.writes = 0;
+      this.db.pragma('optimize');
+    }
+  }
+
+  /** Replaces a metric's stored history (a copy fetched from a shared server) in one transaction. */
+  replaceMetricHistory(runId: string, key: string, points: Metric[]): void {
+    this.db.transaction(() => {
+      this.s.metricDelete.run(runId, key);
+      this.s.latestDelete.run(runId, key);
+      this.logMetrics(runId, points);
     })();
   }
 
@@ -390,13 +452,6 @@ export class Store {
     })();
   }
 
-  latestMetricDetails(runId: string): Record<string, Metric> {
-    const out: Record<string, Metric> = {};
-    for (const m of this.s.runLatestDetails.all(runId)) {
-      out[m.key] = { key: m.key, value: m.is_nan ? NaN : m.value, timestamp: m.timestamp, step: m.step };
-    }
-    return out;
-  }
 
   /** Soft delete and restore, as MLflow's lifecycle_stage. */
   setRunLifecycle(runId: string, stage: 'active' | 'deleted'): void {
@@ -474,25 +529,78 @@ export class Store {
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY coalesce(start_time, created_time) DESC, run_id LIMIT ?`;
     args.push(q.limit ?? 1000);
-    return this.db
+    const ids = this.db
       .prepare<(string | number)[], RunRow>(sql)
       .all(...args)
-      .map((r) => this.toRecord(r));
+      .map((r) => r.run_id);
+    return this.recordsFor(ids).map((r) => r.run);
   }
 
   /** MLflow's run search (filter expression, order_by, paging); see docs/search.md. */
   searchRuns(q: SearchRunsQuery): { runs: RunRecord[]; nextPageToken: string | null } {
-    const { runIds, nextPageToken } = searchRuns(this.db, q);
-    return { runs: runIds.map((id) => this.toRecord(this.s.runGet.get(id)!)), nextPageToken };
+    const { runs, nextPageToken } = this.searchRunsDetailed(q);
+    return { runs: runs.map((r) => r.run), nextPageToken };
   }
 
-  private toRecord(row: RunRow): RunRecord {
-    const params: Record<string, string> = {};
-    for (const p of this.s.runParams.all(row.run_id)) params[p.key] = p.value;
+  /** searchRuns, with each run's latest metrics' step and timestamp (for MLflow's wire format). */
+  searchRunsDetailed(q: SearchRunsQuery): { runs: { run: RunRecord; details: Record<string, Metric> }[]; nextPageToken: string | null } {
+    const { runIds, nextPageToken } = searchRuns(this.db, q);
+    return { runs: this.recordsFor(runIds), nextPageToken };
+  }
+
+  /**
+   * Whole records for a page of runs in four queries (not four per run): runs, params, tags and
+   * latest metrics for all ids at once, grouped here. Keeps the given order.
+   */
+  recordsFor(runIds: string[]): { run: RunRecord; details: Record<string, Metric> }[] {
+    if (!runIds.length) return [];
+    const ids = JSON.stringify(runIds);
+    const rows = new Map(this.s.pageRuns.all(ids).map((r) => [r.run_id, r]));
+    const params = new Map<string, Record<string, string>>();
+    const tags = new Map<string, Record<string, string>>();
+    const metrics = new Map<string, Record<string, number>>();
+    const details = new Map<string, Record<string, Metric>>();
+    const bucket = <T>(m: Map<string, Record<string, T>>, id: string): Record<string, T> => {
+      let b = m.get(id);
+      if (!b) m.set(id, (b = {}));
+      return b;
+    };
+    for (const p of this.s.pageParams.all(ids)) bucket(params, p.run_id)[p.key] = p.value;
+    for (const t of this.s.pageTags.all(ids)) bucket(tags, t.run_id)[t.key] = t.value;
+    for (const m of this.s.pageLatest.all(ids)) {
+      const value = m.is_nan ? NaN : m.value;
+      bucket(metrics, m.run_id)[m.key] = value;
+      bucket(details, m.run_id)[m.key] = { key: m.key, value, timestamp: m.timestamp, step: m.step };
+    }
+    return runIds
+      .filter((id) => rows.has(id))
+      .map((id) => ({
+        run: this.recordFrom(rows.get(id)!, params.get(id) ?? {}, metrics.get(id) ?? {}, tags.get(id) ?? {}),
+        details: details.get(id) ?? {},
+      }));
+  }
+
+  /** A run with each latest metric's step and timestamp (MLflow's wire format carries them). */
+  getRunWithMetricDetails(runId: string): { run: RunRecord; details: Record<string, Metric> } | null {
+    const row = this.s.runGet.get(runId);
+    if (!row) return null;
+    const details: Record<string, Metric> = {};
+    return { run: this.toRecord(row, details), details };
+  }
+
+  private toRecord(row: RunRow, details?: Record<string, Metric>): RunRecord {
     const metrics: Record<string, number> = {};
-    for (const m of this.s.runLatest.all(row.run_id)) metrics[m.key] = m.is_nan ? NaN : m.value;
+    for (const m of this.s.runLatest.all(row.run_id)) {
+      const value = m.is_nan ? NaN : m.value;
+      metrics[m.key] = value;
+      if (details) details[m.key] = { key: m.key, value, timestamp: m.timestamp, step: m.step };
+    }
     const tags: Record<string, string> = {};
     for (const t of this.s.runTags.all(row.run_id)) tags[t.key] = t.value;
+    return this.recordFrom(row, this.paramsOf(row.run_id), metrics, tags);
+  }
+
+  private recordFrom(row: RunRow, params: Record<string, string>, metrics: Record<string, number>, tags: Record<string, string>): RunRecord {
     return {
       run_id: row.run_id,
       experiment_id: String(row.experiment_id),

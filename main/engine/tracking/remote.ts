@@ -158,6 +158,22 @@ export class RemoteTracking {
     await this.call('POST', 'runs/update', { run_id: runId, run_uuid: runId, status, ...(endTime !== null ? { end_time: endTime } : {}) });
   }
 
+  /** Every logged value of one metric, following MLflow's paging. */
+  async metricHistory(runId: string, key: string): Promise<Metric[]> {
+    const out: Metric[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call<{ metrics?: { key: string; value: number | string; timestamp: number | string; step?: number | string }[]; next_page_token?: string }>(
+        'GET',
+        'metrics/get-history',
+        { run_id: runId, metric_key: key, max_results: 25000, ...(token ? { page_token: token } : {}) },
+      );
+      for (const m of page.metrics ?? []) out.push({ key, value: num(m.value), timestamp: num(m.timestamp), step: num(m.step) });
+      token = page.next_page_token || undefined;
+    } while (token);
+    return out;
+  }
+
   async getRun(runId: string): Promise<RemoteRun> {
     return toRemoteRun((await this.call<{ run: WireRun }>('GET', 'runs/get', { run_id: runId })).run);
   }

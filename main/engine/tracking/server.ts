@@ -141,29 +141,32 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
     if (!run) throw new ApiError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`, 404);
     return run;
   };
-  const requireActive = (runId: string): RunRecord => {
-    const run = requireRun(runId);
-    if (run.lifecycle_stage !== 'active') {
+  /** A logging call's check: the run exists and is active (one indexed lookup, not the whole run). */
+  const requireActive = (runId: string): string => {
+    const stage = store.runLifecycle(runId);
+    if (stage === null) throw new ApiError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`, 404);
+    if (stage !== 'active') {
       throw new ApiError('INVALID_STATE', `The run ${runId} must be in the 'active' state. Current state is deleted.`, 400);
     }
-    return run;
+    return runId;
   };
-  const logParams = (run: RunRecord, params: { key: unknown; value: unknown }[]): void => {
+  const logParams = (runId: string, params: { key: unknown; value: unknown }[]): void => {
+    const existing = params.length ? store.paramsOf(runId) : {};
     const fresh: Record<string, string> = {};
     for (const p of params) {
       const key = validateKey('parameter', p.key);
       const value = valueText(p.value, `param '${key}'`);
-      const old = run.params[key] ?? fresh[key];
+      const old = existing[key] ?? fresh[key];
       if (old !== undefined && old !== value) {
         throw new ApiError(
           'INVALID_PARAMETER_VALUE',
-          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${old}' for run ID='${run.run_id}'. Attempted logging new value '${value}'.`,
+          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${old}' for run ID='${runId}'. Attempted logging new value '${value}'.`,
           400,
         );
       }
       if (old === undefined) fresh[key] = value;
     }
-    store.logParams(run.run_id, fresh);
+    store.logParams(runId, fresh);
   };
   const toMetric = (m: Record<string, unknown>): Metric => ({
     key: validateKey('metric', m.key),
@@ -228,7 +231,12 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
       store.markExternalRunning(runId, time);
       return { run: runToWire(requireRun(runId)) };
     },
-    'runs/get': (b) => ({ run: runToWire(requireRun(runIdOf(b)), latestDetails(store, runIdOf(b))) }),
+    'runs/get': (b) => {
+      const runId = runIdOf(b);
+      const got = store.getRunWithMetricDetails(runId);
+      if (!got) throw new ApiError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`, 404);
+      return { run: runToWire(got.run, got.details) };
+    },
     'runs/update': (b) => {
       const runId = runIdOf(b);
       requireRun(runId);
@@ -250,22 +258,20 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
       return { run_info: (runToWire(r) as { info: unknown }).info };
     },
     'runs/log-metric': (b) => {
-      const run = requireActive(runIdOf(b));
-      store.logMetrics(run.run_id, [toMetric(b)]);
+      const runId = requireActive(runIdOf(b));
+      store.logMetrics(runId, [toMetric(b)]);
       return {};
     },
     'runs/log-parameter': (b) => {
-      const run = requireActive(runIdOf(b));
-      logParams(run, [{ key: b.key, value: b.value }]);
+      logParams(requireActive(runIdOf(b)), [{ key: b.key, value: b.value }]);
       return {};
     },
     'runs/set-tag': (b) => {
-      const run = requireActive(runIdOf(b));
-      store.setTags(run.run_id, toTags([{ key: b.key, value: b.value }]));
+      store.setTags(requireActive(runIdOf(b)), toTags([{ key: b.key, value: b.value }]));
       return {};
     },
     'runs/delete-tag': (b) => {
-      const run = requireActive(runIdOf(b));
+      const run = requireRun(requireActive(runIdOf(b)));
       const key = requireString(b, 'key');
       if (!(key in run.tags)) {
         throw new ApiError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${run.run_id}`, 404);
@@ -274,7 +280,7 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
       return {};
     },
     'runs/log-batch': (b) => {
-      const run = requireActive(runIdOf(b));
+      const runId = requireActive(runIdOf(b));
       const metrics = Array.isArray(b.metrics) ? (b.metrics as Record<string, unknown>[]) : [];
       const params = Array.isArray(b.params) ? (b.params as { key: unknown; value: unknown }[]) : [];
       const tags = Array.isArray(b.tags) ? b.tags : [];
@@ -288,9 +294,9 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
       const ms = metrics.map(toMetric);
       const ts = toTags(tags);
       store.db.transaction(() => {
-        logParams(run, params);
-        store.logMetrics(run.run_id, ms);
-        store.setTags(run.run_id, ts);
+        logParams(runId, params);
+        store.logMetrics(runId, ms);
+        store.setTags(runId, ts);
       })();
       return {};
     },
@@ -314,7 +320,7 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
         throw new ApiError('INVALID_PARAMETER_VALUE', `Invalid value ${JSON.stringify(view)} for parameter 'run_view_type' supplied.`, 400);
       }
       try {
-        const { runs, nextPageToken } = store.searchRuns({
+        const { runs, nextPageToken } = store.searchRunsDetailed({
           experimentIds: ids,
           filter: typeof b.filter === 'string' ? b.filter : undefined,
           orderBy,
@@ -323,7 +329,7 @@ export async function startTrackingServer(store: Store, opts: TrackingServerOpti
           runViewType: view,
         });
         return {
-          runs: runs.map((r) => runToWire(r, store.latestMetricDetails(r.run_id))),
+          runs: runs.map((r) => runToWire(r.run, r.details)),
           ...(nextPageToken ? { next_page_token: nextPageToken } : {}),
         };
       } catch (e) {
@@ -478,6 +484,3 @@ function expToWire(e: { experiment_id: string; name: string; artifact_location: 
   return { ...e, tags: [] };
 }
 
-function latestDetails(store: Store, runId: string): Record<string, Metric> {
-  return store.latestMetricDetails(runId);
-}

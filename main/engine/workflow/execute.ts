@@ -63,7 +63,34 @@ export class WorkflowRunner {
   async start(file: string, opts: WorkflowStartOptions = {}): Promise<WorkflowExecution> {
     const loaded = loadWorkflowFile(path.resolve(opts.cwd ?? process.cwd(), file), loadProject, resolveEntryPoint);
     const yaml = fs.readFileSync(loaded.file, 'utf8');
-    return this.begin(loaded, yaml, resolveInputs(loaded.spec, opts.inputs ?? {}, opts.cwd ?? process.cwd()), opts, new Map());
+    const inputs = resolveInputs(loaded.spec, opts.inputs ?? {}, opts.cwd ?? process.cwd());
+    if (!opts.fromSteps?.length) return this.begin(loaded, yaml, inputs, opts, new Map());
+    // "Run from this step on" with the file as it is now: the steps and everything downstream run
+    // again; the steps before them reuse what the parent workflow run produced (when it finished).
+    const rerun = this.checkedDownstream(loaded, opts.fromSteps);
+    const reuse = opts.parent ? this.reusable(this.store.resolveWorkflowRunId(opts.parent), rerun) : new Map<string, string>();
+    return this.begin(loaded, yaml, inputs, { ...opts, parent: opts.parent ? this.store.resolveWorkflowRunId(opts.parent) : undefined }, reuse, rerun);
+  }
+
+  private checkedDownstream(loaded: LoadedWorkflow, fromSteps: readonly string[]): Set<string> {
+    const names = loaded.spec.steps.map((s) => s.name);
+    for (const s of fromSteps) {
+      if (!names.includes(s)) {
+        throw new AppError('USAGE', `Step '${s}' is not in workflow '${loaded.spec.name}'. Steps: ${names.join(', ')}.`);
+      }
+    }
+    return new Set(downstreamOf(loaded.spec, fromSteps));
+  }
+
+  /** The parent's step runs that can be reused as they are: FINISHED (or reused) and not to be re-run. */
+  private reusable(parentId: string, rerun: ReadonlySet<string>): Map<string, string> {
+    const parent = this.store.getWorkflowRun(parentId)!;
+    const reuse = new Map<string, string>();
+    for (const [name, step] of Object.entries(parent.steps)) {
+      if (rerun.has(name) || !DONE_OK.includes(step.status) || !step.run_id) continue;
+      if (this.store.getRun(step.run_id)?.status === 'FINISHED') reuse.set(name, step.run_id);
+    }
+    return reuse;
   }
 
   /**
@@ -78,19 +105,8 @@ export class WorkflowRunner {
       throw new AppError('USAGE', `Workflow run '${workflowRunId}' is still running; cancel it or wait for it to end first.`);
     }
     const loaded = loadWorkflowText(parent.workflow_yaml, parent.workflow_file, loadProject, resolveEntryPoint);
-    const names = loaded.spec.steps.map((s) => s.name);
-    for (const s of opts.fromSteps ?? []) {
-      if (!names.includes(s)) {
-        throw new AppError('USAGE', `Step '${s}' is not in workflow '${loaded.spec.name}'. Steps: ${names.join(', ')}.`);
-      }
-    }
-    const rerun = new Set(opts.fromSteps ? downstreamOf(loaded.spec, opts.fromSteps) : []);
-    const reuse = new Map<string, string>();
-    for (const [name, step] of Object.entries(parent.steps)) {
-      if (rerun.has(name) || !DONE_OK.includes(step.status) || !step.run_id) continue;
-      const run = this.store.getRun(step.run_id);
-      if (run?.status === 'FINISHED') reuse.set(name, step.run_id);
-    }
+    const rerun = opts.fromSteps ? this.checkedDownstream(loaded, opts.fromSteps) : new Set<string>();
+    const reuse = this.reusable(workflowRunId, rerun);
     const inputs = { ...parent.inputs, ...resolveInputs(loaded.spec, opts.inputs ?? {}, opts.cwd ?? process.cwd(), true) };
     const options = { ...parent.options, ...stripUndefined({ noCache: opts.noCache, maxParallel: opts.maxParallel }) } as WorkflowStartOptions;
     return this.begin(loaded, parent.workflow_yaml, inputs, { ...options, parent: workflowRunId, fromSteps: opts.fromSteps }, reuse, rerun);

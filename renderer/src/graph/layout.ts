@@ -2,7 +2,6 @@
  * Auto-layout with ELK's layered algorithm, left to right. Pure apart from being asynchronous:
  * takes nodes (with measured sizes when React Flow has them) and edges, returns new positions.
  */
-import * as elkModule from 'elkjs/lib/elk.bundled.js';
 import type { ELK, ElkNode } from 'elkjs/lib/elk-api.js';
 import { NODE_WIDTH, estimateNodeHeight } from './convert.js';
 import type { AppEdge, AppNode } from './types.js';
@@ -60,7 +59,8 @@ export async function computeLayout(
       .filter((e) => ids.has(e.source) && ids.has(e.target) && e.source !== e.target)
       .map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
   };
-  elk ??= new (elkConstructor(elkModule))();
+  // Loaded on first use: ELK is most of the bundle and only auto-layout needs it.
+  elk ??= new (elkConstructor(await import('elkjs/lib/elk.bundled.js')))();
   let out = await elk.layout(graph);
   const ratio = (out.width ?? 1) / Math.max(1, out.height ?? 1);
   if (aspect !== undefined && aspect > 0 && ratio > Math.max(2.4, aspect * 1.8)) {

@@ -80,7 +80,7 @@ export const createRunsSlice: SliceCreator<RunsState & RunsActions> = (set, get,
     runStarting: false,
     ranYaml: null,
 
-    async startRun() {
+    async startRun(fromStep?: string) {
       const s = get();
       if (s.runStarting) return null;
       if (s.workflowRun?.status === 'RUNNING') return fail('A run is in progress: wait for it to end or cancel it.');
@@ -95,7 +95,13 @@ export const createRunsSlice: SliceCreator<RunsState & RunsActions> = (set, get,
         const cur = get();
         const file = cur.file;
         if (!file) return null;
-        const r = await api.call('workflows.run', { file, inputs: runInputs(cur) });
+        // "From this step on" runs the document as it is now; the steps before it reuse the last run.
+        const parent = fromStep && cur.workflowRun && cur.workflowRun.status !== 'RUNNING' ? cur.workflowRun.workflow_run_id : undefined;
+        const r = await api.call('workflows.run', {
+          file,
+          inputs: runInputs(cur),
+          ...(fromStep ? { fromSteps: [fromStep], ...(parent ? { parent } : {}) } : {}),
+        });
         if (!r.ok) return fail(r.error.message, r.error.code);
         await begin(r.value.workflowRunId, stepNodes(cur.nodes).map((n) => n.id), currentYaml(cur));
         return r.value.workflowRunId;
@@ -128,10 +134,8 @@ export const createRunsSlice: SliceCreator<RunsState & RunsActions> = (set, get,
 
     async runFromStep(step) {
       const wr = get().workflowRun;
-      if (!wr) return get().startRun();
-      if (wr.status === 'RUNNING') return fail('The last run is still running.');
-      if (!Object.hasOwn(wr.steps, step)) return fail(`Step "${step}" was not part of the last run: save and press Run to run the workflow as it is now.`);
-      return resume(wr, [step]);
+      if (wr?.status === 'RUNNING') return fail('The last run is still running.');
+      return get().startRun(step);
     },
 
     async showWorkflowRun(workflowRunId) {

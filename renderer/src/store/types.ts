@@ -155,7 +155,8 @@ export interface RunsState {
 }
 
 export interface RunsActions {
-  startRun: () => Promise<string | null>;
+  /** Saves if needed and runs the workflow file; with `fromStep`, that step and everything downstream run again and the steps before it reuse the last run. */
+  startRun: (fromStep?: string) => Promise<string | null>;
   cancelRun: () => Promise<void>;
   rerunLast: () => Promise<string | null>;
   resumeFailed: () => Promise<string | null>;

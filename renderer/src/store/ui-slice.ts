@@ -7,6 +7,7 @@
 import type { ApiResult } from '../../../common/api/contract.js';
 import type { AppErrorShape } from '../../../common/errors.js';
 import { parseWorkflowYaml } from '../../../common/workflow/serialize.js';
+import { validateWorkflowSpec } from '../../../common/workflow/validate.js';
 import { graphToLayout, rebaseProjects, workflowToGraph } from '../graph/convert.js';
 import { basename, dirname, isAbsolutePath, joinPath, relativePath, resolvePath } from '../lib/paths.js';
 import { EMPTY_META } from './graph-slice.js';
@@ -150,6 +151,18 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
       const graph = workflowToGraph(parsed.spec, r.value.layout);
       get().replaceDocument(graph, r.value.file, !graph.placedFromLayout);
       set({ firstRun: false });
+      // Problems the canvas cannot show (an unknown key, a list where a value belongs) would be
+      // dropped by the next save: say so now. The rest is re-checked and listed per step.
+      const semantic = new Set(validateWorkflowSpec(parsed.spec).map((p) => p.message));
+      const shape = parsed.problems.filter((p) => !semantic.has(p.message));
+      const first = shape[0];
+      if (first) {
+        get().toast(
+          'error',
+          `${basename(r.value.file)} line ${first.line ?? '?'}: ${first.message}${shape.length > 1 ? ` (and ${shape.length - 1} more)` : ''}. Saving rewrites the file without what the editor cannot represent.`,
+          first.code,
+        );
+      }
       void api.call('app.setLastWorkflow', { file: r.value.file });
       await get().showLatestRunOf(r.value.file);
       return true;

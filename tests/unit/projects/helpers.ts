@@ -1,24 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../common/errors.js';
 import type { ErrorCode, Problem } from '../../../common/errors.js';
+import { tempDir, writeFiles } from '../../helpers.js';
 
 export function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'baton-'));
+  return tempDir('baton-');
 }
 
 /** A temporary folder with the given files (relative path → content). */
 export function project(files: Record<string, string>): string {
-  const dir = tmpDir();
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, content);
-  }
-  return dir;
+  return writeFiles(tmpDir(), files);
 }
 
 /** Runs fn, asserts it throws an AppError with `code`, returns it. */

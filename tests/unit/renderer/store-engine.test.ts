@@ -133,3 +133,15 @@ describe('store with a real engine', () => {
     await waitFor('details after reopen', () => s().stepRuns.evaluate?.metrics.rmse !== undefined);
   });
 });
+
+describe('opening a file the canvas cannot fully represent', () => {
+  test('shape problems are announced; semantic ones are left to validation', async () => {
+    const file = `${example.dir}/odd.yaml`;
+    fs.writeFileSync(file, 'version: 1\nname: odd\ncolour: blue\nsteps:\n  a:\n    project: ./multistep\n    entry_point: load_raw_data\n    needs: [ghost]\n');
+    assert.equal(await s().openWorkflow(file, { force: true }), true);
+    const t = s().toasts.at(-1)?.message ?? '';
+    assert.match(t, /unknown key "colour"/);
+    assert.doesNotMatch(t, /ghost/);
+    await waitFor('validation', () => s().validation?.problems.some((p) => p.message.includes('ghost')));
+  });
+});

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
@@ -9,6 +8,7 @@ import type { EntryPointSpec, ParameterSpec, ProjectSpec } from '../../../common
 import { parseWorkflowYaml } from '../../../common/workflow/serialize.js';
 import type { StepSpec, WorkflowSpec } from '../../../common/workflow/types.js';
 import type { ProjectInfo } from '../../../common/workflow/validate.js';
+import { tempDir, writeFiles } from '../../helpers.js';
 
 /** Joins lines with "\n" so that tests can count lines and columns easily. */
 export function lines(...ls: string[]): string {
@@ -16,18 +16,12 @@ export function lines(...ls: string[]): string {
 }
 
 export function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'baton-wf-'));
+  return tempDir('baton-wf-');
 }
 
 /** A temporary folder with the given files (relative path → content). */
 export function folder(files: Record<string, string>): string {
-  const dir = tmpDir();
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, content);
-  }
-  return dir;
+  return writeFiles(tmpDir(), files);
 }
 
 /** Parses workflow text that must be valid and returns the spec. */

@@ -4,8 +4,8 @@
  * artifact_uri, metrics/params/tags seen on its runs or added by hand); its status, elapsed time
  * and latest metrics. Memoised; subscribes only to its own pieces of the store.
  */
-import { memo, useEffect, useMemo, useState } from 'react';
-import { Handle, Position, useUpdateNodeInternals } from '@xyflow/react';
+import { memo, useMemo, useState } from 'react';
+import { Handle, Position } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import { StatusBadge } from '../../components/StatusBadge.js';
 import { Elapsed } from '../../components/Elapsed.js';
@@ -15,6 +15,7 @@ import { parseOutputAttr } from '../../graph/wiring.js';
 import { useAppStore } from '../../store/context.js';
 import { groupedProblems, usedOutputsIndex } from '../../store/derived.js';
 import { entryPointFor, projectEntryFor, statusLabel } from '../../store/selectors.js';
+import { useHandlesChanged } from './useHandlesChanged.js';
 import { paramRows } from '../../lib/step-checks.js';
 import { basename } from '../../lib/paths.js';
 import { formatMetric } from '../../lib/format.js';
@@ -78,14 +79,18 @@ function AddOutput({ step, suggestions }: { step: string; suggestions: string[] 
 }
 
 function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
-  const ep = useAppStore((s) => entryPointFor(s, data));
-  const projectStatus = useAppStore((s) => projectEntryFor(s, data.project)?.status ?? 'missing');
+  // The project's entry point, resolved from two state fields that rarely change (resolving the
+  // path in a selector would run for every node on every store update, e.g. each drag tick).
+  const file = useAppStore((s) => s.file);
+  const projects = useAppStore((s) => s.projects);
+  const { project, entryPoint } = data;
+  const ep = useMemo(() => entryPointFor({ file, projects }, { project, entryPoint }), [file, projects, project, entryPoint]);
+  const projectStatus = useMemo(() => projectEntryFor({ file, projects }, project)?.status ?? 'missing', [file, projects, project]);
   const run = useAppStore((s) => s.stepRuns[id]);
   const known = useAppStore((s) => s.knownKeys[id]);
   const added = useAppStore((s) => s.addedOutputs[id] ?? NO_KEYS);
   const used = useAppStore((s) => usedOutputsIndex(s.nodes)[id] ?? NO_KEYS);
   const problemCount = useAppStore((s) => groupedProblems(s.validation).byStep[id]?.length ?? 0);
-  const updateNodeInternals = useUpdateNodeInternals();
 
   const params = useMemo(() => paramRows(ep, data), [ep, data]);
   const outputs = useMemo(() => {
@@ -104,10 +109,7 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
   }, [known, params, outputs]);
 
   // Handles appear and disappear with parameters and outputs: tell React Flow to re-measure them.
-  const handleKey = `${params.map((p) => p.name).join(',')}|${outputs.join(',')}`;
-  useEffect(() => {
-    updateNodeInternals(id);
-  }, [handleKey, id, updateNodeInternals]);
+  useHandlesChanged(id, `${params.map((p) => p.name).join(',')}|${outputs.join(',')}`);
 
   const status = run?.status;
   const label = statusLabel(status);
