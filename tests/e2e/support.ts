@@ -43,12 +43,20 @@ export const CHROMIUM_ARGS = [
 
 export const VIEWPORT = { width: 1280, height: 800 };
 
-/** Why the browser tests cannot run here, or false when they can. */
+/**
+ * Why the browser tests cannot run here, or false when they can. On CI (`CI` set) a missing
+ * Chromium or build is a failure, not a skip (as a missing mlflow is for the integration tests).
+ */
 export function e2eSkipReason(): string | false {
-  if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium, or set BATON_E2E_CHROMIUM)`;
-  if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'main', 'cli', 'main.js'))) return 'the CLI is not built: run npm run build';
-  if (!fs.existsSync(path.join(REPO_ROOT, 'renderer', 'dist', 'index.html'))) return 'the renderer is not built: run npm run build';
-  return false;
+  let reason: string | false = false;
+  if (!fs.existsSync(CHROMIUM))
+    reason = `no Chromium at ${CHROMIUM} (apt-get install chromium, or set BATON_E2E_CHROMIUM)`;
+  else if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'main', 'cli', 'main.js')))
+    reason = 'the CLI is not built: run npm run build';
+  else if (!fs.existsSync(path.join(REPO_ROOT, 'renderer', 'dist', 'index.html')))
+    reason = 'the renderer is not built: run npm run build';
+  if (reason && process.env.CI) throw new Error(`CI must run the browser tests: ${reason}`);
+  return reason;
 }
 
 export function launchBrowser(): Promise<Browser> {
@@ -78,11 +86,15 @@ export interface Host {
  * __pycache__ into the repository's examples/ folder.
  */
 export async function startHost(home: string, env: NodeJS.ProcessEnv = {}): Promise<Host> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [CLI, 'ui', '--port', '0', '--no-open'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env, BATON_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
+    process.execPath,
+    [CLI, 'ui', '--port', '0', '--no-open'],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env, BATON_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   let exit: { code: number | null } | null = null;
@@ -96,7 +108,8 @@ export async function startHost(home: string, env: NodeJS.ProcessEnv = {}): Prom
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const url = await waitUntil(
     () => {
-      if (exit) throw new Error(`baton ui exited (${String(exit.code)}) before printing its address:\n${stderr}`);
+      if (exit)
+        throw new Error(`baton ui exited (${String(exit.code)}) before printing its address:\n${stderr}`);
       return /^(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)\n/m.exec(stdout)?.[1];
     },
     'baton ui to print its address',
@@ -117,7 +130,8 @@ export async function startHost(home: string, env: NodeJS.ProcessEnv = {}): Prom
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(input),
       });
-      const body = (await res.json()) as { ok: true; value: never } | { ok: false; error: { code: string; message: string } };
+      const body = (await res.json()) as
+        { ok: true; value: never } | { ok: false; error: { code: string; message: string } };
       if (!body.ok) throw new Error(`${method} failed: ${body.error.code}: ${body.error.message}`);
       return body.value;
     },
@@ -211,7 +225,8 @@ export async function browseTo(page: Page, dir: string, entry: string): Promise<
 export async function chooseProjectFolder(page: Page, dir: string): Promise<void> {
   const browser = page.getByTestId('file-browser');
   await browser.waitFor();
-  if ((await browser.getAttribute('data-mode')) !== 'folder') throw new Error('the file browser is not picking a folder');
+  if ((await browser.getAttribute('data-mode')) !== 'folder')
+    throw new Error('the file browser is not picking a folder');
   await browseTo(page, path.dirname(dir), path.basename(dir));
   await page.getByTestId(`file-browser-entry-${path.basename(dir)}`).dblclick();
   await browser.waitFor({ state: 'detached' });
@@ -221,7 +236,8 @@ export async function chooseProjectFolder(page: Page, dir: string): Promise<void
 export async function saveAs(page: Page, dir: string, entry: string, fileName: string): Promise<void> {
   const browser = page.getByTestId('file-browser');
   await browser.waitFor();
-  if ((await browser.getAttribute('data-mode')) !== 'save') throw new Error('the file browser is not choosing where to save');
+  if ((await browser.getAttribute('data-mode')) !== 'save')
+    throw new Error('the file browser is not choosing where to save');
   await browseTo(page, dir, entry);
   await page.getByTestId('file-browser-filename').fill(fileName);
   await page.getByTestId('file-browser-choose').click();
@@ -247,10 +263,17 @@ async function center(page: Page, testId: string): Promise<Point> {
 export async function dropEntryPoint(page: Page, ep: string, at: Point, stepName = ep): Promise<void> {
   const canvas = await page.getByTestId('canvas').boundingBox();
   if (!canvas) throw new Error('the canvas is not visible');
-  if (at.x < canvas.x || at.y < canvas.y || at.x > canvas.x + canvas.width || at.y > canvas.y + canvas.height) {
+  if (
+    at.x < canvas.x ||
+    at.y < canvas.y ||
+    at.x > canvas.x + canvas.width ||
+    at.y > canvas.y + canvas.height
+  ) {
     throw new Error(`drop point ${at.x},${at.y} is outside the canvas`);
   }
-  await page.dragAndDrop(byTestId(`entry-point-${ep}`), byTestId('canvas'), { targetPosition: { x: at.x - canvas.x, y: at.y - canvas.y } });
+  await page.dragAndDrop(byTestId(`entry-point-${ep}`), byTestId('canvas'), {
+    targetPosition: { x: at.x - canvas.x, y: at.y - canvas.y },
+  });
   await page.getByTestId(`step-node-${stepName}`).waitFor();
   await waitForStableViewport(page);
 }
@@ -259,7 +282,12 @@ export async function dropEntryPoint(page: Page, ep: string, at: Point, stepName
  * Draws a connection with the real mouse: onto the source handle, press, move in steps onto the
  * target handle, release. `whileOver` runs with the button still down over the target.
  */
-export async function drawConnection(page: Page, fromHandle: string, toHandle: string, whileOver?: () => Promise<void>): Promise<void> {
+export async function drawConnection(
+  page: Page,
+  fromHandle: string,
+  toHandle: string,
+  whileOver?: () => Promise<void>,
+): Promise<void> {
   await waitForStableViewport(page);
   const from = await center(page, fromHandle);
   const to = await center(page, toHandle);

@@ -127,7 +127,8 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
         if (!errorToast(r)) return r.value.path;
         return null;
       }
-      return browse('save', 'Save workflow as', dirname(suggested), basename(suggested));
+      // A bare file name (no folder to suggest): the browser starts in the home folder.
+      return browse('save', 'Save workflow as', isAbsolutePath(suggested) ? dirname(suggested) : null, basename(suggested));
     },
 
     newWorkflow() {
@@ -181,6 +182,8 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
       const p = await get().openProject(dir);
       const entry = get().projects[dir];
       if (!p && entry?.status === 'error') get().toast('error', entry.error ?? `Cannot open ${dir}`);
+      // A project is open: the welcome card has done its job and must not cover the canvas.
+      if (p) set({ firstRun: false });
     },
 
     async openExample() {
@@ -197,8 +200,12 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
       const s = get();
       let file = s.file;
       if (!file || opts?.saveAs) {
-        const base = workflowDir(s) ?? (s.projectOrder[0] ? dirname(s.projectOrder[0]) : (s.appInfo?.home ?? '/'));
-        const suggested = s.file ?? joinPath(base, `${slug(s.meta.name)}.yaml`);
+        // Next to the workflow, else next to its first project — but never into the bundled example's
+        // folder (part of the installation): there the browser starts in the home folder.
+        const firstProject = s.projectOrder[0];
+        const example = s.appInfo?.exampleProject ?? null;
+        const base = workflowDir(s) ?? (firstProject && firstProject !== example ? dirname(firstProject) : null);
+        const suggested = s.file ?? (base ? joinPath(base, `${slug(s.meta.name)}.yaml`) : `${slug(s.meta.name)}.yaml`);
         const picked = await get().pickSaveFile(suggested);
         if (!picked) return false;
         file = /\.ya?ml$/i.test(picked) ? picked : `${picked}.yaml`;

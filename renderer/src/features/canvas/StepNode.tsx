@@ -128,7 +128,7 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
           title="Runs after… (needs): connect another step's ordering handle here"
         />
         <span className={`sn-dot dot-${label}`} />
-        <span className="sn-name" title={data.description ?? data.name}>
+        <span className="sn-name" title={data.description ?? data.name} data-testid={`step-title-${data.name}`}>
           {data.name}
         </span>
         {problemCount > 0 && (

@@ -15,11 +15,14 @@ import { useEffect, useRef } from 'react';
 import { useStoreApi, useUpdateNodeInternals } from '@xyflow/react';
 
 type Update = (ids: string[]) => void;
-/** Pending ids per React Flow instance (its store), flushed once the current commit's effects ran. */
+/**
+ * Pending ids per React Flow instance, flushed once the current commit's effects ran. Keyed by the
+ * instance's `getState` (useStoreApi() wraps the store in a new object for every component).
+ */
 const pending = new Map<object, { update: Update; ids: Set<string> }>();
 
 export function useHandlesChanged(id: string, handleKey: string): void {
-  const flow = useStoreApi();
+  const flow = useStoreApi().getState;
   const update = useUpdateNodeInternals();
   const measured = useRef(handleKey);
   useEffect(() => {

@@ -3,7 +3,7 @@
  * web host) and for opening workflow files everywhere. Modes: pick a folder (projects are marked),
  * open a .yaml file, or choose where to save one.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MethodOutput } from '../../../../common/api/contract.js';
 import { useAppStore } from '../../store/context.js';
 import type { BrowserRequest } from '../../store/types.js';
@@ -20,9 +20,19 @@ function Browser({ req }: { req: BrowserRequest }) {
   const [fileName, setFileName] = useState(req.fileName ?? 'workflow.yaml');
   const [selected, setSelected] = useState<string | null>(null);
 
-  const go = useCallback(
-    async (path: string | null) => {
-      const r = await listDir(path ? { path } : {});
+  const [loading, setLoading] = useState(true);
+  // Only the newest listing request may update the view: an answer for the start folder that
+  // arrives after the person already typed a path and pressed Enter must not replace that listing.
+  const latest = useRef(0);
+
+  const load = useCallback(
+    async (path: string | null, fallbackHome: boolean) => {
+      const ticket = ++latest.current;
+      let r = await listDir(path ? { path } : {});
+      // A start folder that no longer exists: fall back to the home folder.
+      if (!r.ok && fallbackHome && ticket === latest.current) r = await listDir({});
+      if (ticket !== latest.current) return;
+      setLoading(false);
       if (!r.ok) {
         setError(r.error.message);
         return;
@@ -34,23 +44,18 @@ function Browser({ req }: { req: BrowserRequest }) {
     },
     [listDir],
   );
+  const go = (path: string | null): void => {
+    setLoading(true);
+    void load(path, false);
+  };
 
   useEffect(() => {
-    let stale = false;
-    void listDir(req.startPath ? { path: req.startPath } : {}).then(async (r) => {
-      if (stale) return;
-      // A start folder that no longer exists: fall back to the home folder.
-      const res = r.ok ? r : await listDir({});
-      if (stale) return;
-      if (res.ok) {
-        setListing(res.value);
-        setPathText(res.value.path);
-      } else setError(res.error.message);
-    });
+    void load(req.startPath ?? null, true);
+    const tickets = latest;
     return () => {
-      stale = true;
+      tickets.current++; // closing the browser drops answers still on their way
     };
-  }, [req.startPath, listDir]);
+  }, [req.startPath, load]);
 
   const entries = (listing?.entries ?? []).filter((e) => e.kind === 'dir' || (req.mode !== 'folder' && /\.ya?ml$/i.test(e.name) && !e.name.endsWith('.layout.json')));
   const choose = () => {
@@ -65,7 +70,15 @@ function Browser({ req }: { req: BrowserRequest }) {
 
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && req.onCancel()}>
-      <div className="modal file-browser" role="dialog" aria-label={req.title} data-testid="file-browser" data-mode={req.mode}>
+      <div
+        className="modal file-browser"
+        role="dialog"
+        aria-label={req.title}
+        data-testid="file-browser"
+        data-mode={req.mode}
+        data-path={listing?.path ?? ''}
+        data-loading={loading ? 'true' : 'false'}
+      >
         <div className="modal-head">
           <span>{req.title}</span>
           <button className="icon-btn" onClick={req.onCancel} aria-label="Close">
@@ -91,7 +104,8 @@ function Browser({ req }: { req: BrowserRequest }) {
         </div>
         {error && <div className="inline-error pad">{error}</div>}
         <ul className="fb-list">
-          {entries.length === 0 && <li className="muted pad">{req.mode === 'folder' ? 'No sub-folders.' : 'No folders or workflow files here.'}</li>}
+          {loading && !listing && <li className="muted pad">Loading…</li>}
+          {!loading && entries.length === 0 && <li className="muted pad">{req.mode === 'folder' ? 'No sub-folders.' : 'No folders or workflow files here.'}</li>}
           {entries.map((e) => (
             <li
               key={e.path}

@@ -239,7 +239,7 @@ export function StepInspector({ name }: { name: string }) {
           <>
             <div className="run-line">
               <StatusBadge status={run.status} />
-              <span className="mono small" title={run.runId ?? ''}>
+              <span className="mono small" title={run.runId ?? ''} data-testid="inspector-run-id" data-run-id={run.runId ?? ''}>
                 {shortId(run.runId)}
               </span>
               <Elapsed start={run.startTime} end={run.endTime} running={run.status === 'RUNNING'} />

@@ -22,6 +22,7 @@ export function Toolbar() {
       hasSteps: s.nodes.some((n) => n.type === 'step'),
       selected: selectedStepName(s),
       wrStatus: s.workflowRun?.status ?? null,
+      wrId: s.workflowRun?.workflow_run_id ?? '',
       wrStart: s.workflowRun?.start_time ?? null,
       wrEnd: s.workflowRun?.end_time ?? null,
       starting: s.runStarting,
@@ -87,7 +88,12 @@ export function Toolbar() {
       </div>
       <div className="tb-spacer" />
       {t.wrStatus && (
-        <div className={`run-pill run-${t.wrStatus.toLowerCase()}`} data-testid="workflow-status" data-status={t.wrStatus.toLowerCase()}>
+        <div
+          className={`run-pill run-${t.wrStatus.toLowerCase()}`}
+          data-testid="workflow-status"
+          data-status={t.wrStatus.toLowerCase()}
+          data-workflow-run-id={t.wrId}
+        >
           <span className="pill-dot" />
           {t.wrStatus.toLowerCase()}
           <Elapsed start={t.wrStart} end={t.wrEnd} running={running} />
