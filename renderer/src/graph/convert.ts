@@ -21,6 +21,19 @@ export function estimateNodeHeight(node: AppNode, inputCount = 0): number {
   return 64 + rows * 22;
 }
 
+/** The box around all nodes: measured sizes where React Flow has them, estimates elsewhere. */
+export function graphBounds(nodes: readonly AppNode[], inputCount = 0): { x: number; y: number; width: number; height: number } {
+  if (!nodes.length) return { x: 0, y: 0, width: 0, height: 0 };
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const n of nodes) {
+    x0 = Math.min(x0, n.position.x);
+    y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + (n.measured?.width ?? NODE_WIDTH));
+    y1 = Math.max(y1, n.position.y + (n.measured?.height ?? estimateNodeHeight(n, inputCount)));
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
 export function stepToData(step: WorkflowSpec['steps'][number]): StepData {
   return {
     name: step.name,

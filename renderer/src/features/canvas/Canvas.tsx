@@ -4,11 +4,23 @@
  * connection says why. Deletion goes through the store's own shortcut (one undo step, references
  * cleaned up), so React Flow's delete key is off.
  */
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useLayoutEffect } from 'react';
 import type { DragEvent } from 'react';
-import { Background, BackgroundVariant, ConnectionLineType, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow } from '@xyflow/react';
+import {
+  Background,
+  BackgroundVariant,
+  ConnectionLineType,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  getViewportForBounds,
+  useNodesInitialized,
+  useReactFlow,
+  useStoreApi,
+} from '@xyflow/react';
 import type { Connection, Edge, NodeTypes, OnConnectEnd } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
+import { graphBounds } from '../../graph/convert.js';
 import type { AppEdge, AppNode } from '../../graph/types.js';
 import { isStepNode } from '../../graph/types.js';
 import { useAppStore, useAppStoreApi } from '../../store/context.js';
@@ -18,9 +30,13 @@ import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
 import { InputsNodeMemo } from './InputsNode.js';
 import { StepNodeMemo } from './StepNode.js';
+import './canvas.css';
 
 // At module scope, so React Flow never sees a new object (which would remount every node).
 const nodeTypes: NodeTypes = { step: StepNodeMemo, inputs: InputsNodeMemo };
+/** Above this many nodes only those in view are rendered (React Flow's onlyRenderVisibleElements). */
+const CULL_ABOVE = 150;
+const MIN_ZOOM = 0.15;
 
 function toConnection(c: Connection | Edge): Connection {
   return { source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? null, targetHandle: c.targetHandle ?? null };
@@ -48,6 +64,19 @@ export function Canvas() {
   useEffect(() => {
     if (needsLayout && initialized) void layout(false);
   }, [needsLayout, initialized, layout]);
+
+  // A big document just opened: jump to (an estimate of) its fitted view before React Flow measures
+  // the nodes. React Flow renders every unmeasured node to measure it, then keeps only those in view:
+  // at the default viewport that is a handful, and the fit below would mount the rest again.
+  const flowStore = useStoreApi<AppNode, AppEdge>();
+  useLayoutEffect(() => {
+    const { nodes: current, inputs } = store.getState();
+    if (current.length <= CULL_ABOVE || current.some((n) => n.measured)) return;
+    const { width, height } = flowStore.getState();
+    if (!width || !height) return;
+    const view = getViewportForBounds(graphBounds(current, inputs.length), width, height, MIN_ZOOM, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding);
+    void flow.setViewport(view);
+  }, [file, store, flowStore, flow]);
 
   // Another file: show all of it.
   useEffect(() => {
@@ -117,11 +146,11 @@ export function Canvas() {
         connectionRadius={24}
         fitView
         fitViewOptions={FIT_OPTIONS}
-        minZoom={0.15}
+        minZoom={MIN_ZOOM}
         maxZoom={2}
         colorMode="system"
         attributionPosition="bottom-left"
-        onlyRenderVisibleElements={nodes.length > 150}
+        onlyRenderVisibleElements={nodes.length > CULL_ABOVE}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
         <Controls position="bottom-left" showInteractive={false} style={{ marginBottom: 28 }} />
