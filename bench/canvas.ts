@@ -37,8 +37,7 @@ const { values } = parseArgs({
     width: { type: 'string', default: '1440' },
     height: { type: 'string', default: '900' },
     profile: { type: 'string' },
-    'no-auto': { type: 'boolean' },
-    'no-large': { type: 'boolean' },
+    scenarios: { type: 'string', default: 'sidecar,auto,large' },
     keep: { type: 'boolean' },
   },
 });
@@ -49,6 +48,7 @@ const EDGES = Number(values.edges);
 const VIEWPORT = { width: Number(values.width), height: Number(values.height) };
 /** A window in which the fitted view of the generated graph is above React Flow's minimum zoom here. */
 const LARGE = { width: 2560, height: 1440 };
+const SCENARIOS = new Set((values.scenarios ?? '').split(',').map((x) => x.trim()));
 /** The folder with package.json above this file (bench/ under tsx, out/bench/ compiled). */
 const REPO = (() => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -302,7 +302,7 @@ async function call(host: Host, method: string, input: unknown): Promise<unknown
 /**
  * Installed before the app's scripts. Every frame (requestAnimationFrame) it takes a signature of
  * the canvas: how many nodes are in the DOM and how many of them are visible (React Flow hides a
- * node until it has measured it), edges, ports, the viewport transform and a few node positions.
+ * node until it has measured it), edges, ports, the viewport transform and whether a node moved.
  * When the signature changes it posts a message, which runs after that frame has been painted:
  * that time is the change's paint time. Done when nothing changed for a second.
  */
@@ -311,30 +311,37 @@ const FIRST_RENDER_PROBE = `(() => {
   const ch = new MessageChannel();
   let pending = null;
   ch.port1.onmessage = () => { if (pending) { pending.t = performance.now(); b.changes.push(pending); pending = null; } };
+  // Auto-layout: once the ELK chunk has loaded, done only after the nodes have moved (ELK can take
+  // longer than the quiet second). A move: a node's position differs from the one last seen for it.
+  let elkAt = null, movedAfterElk = false, moves = 0;
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) if (elkAt === null && e.name.includes('elk.bundled')) elkAt = performance.now(); })
+    .observe({ type: 'resource', buffered: true });
+  const seen = new Map();
   let last = '';
   let lastChange = performance.now();
-  const sample = (nodes) => {
-    let s = '';
-    for (let i = 0; i < nodes.length; i += 50) s += nodes[i].style.transform;
-    return s;
-  };
   const tick = () => {
     b.frames++;
     const nodes = document.querySelectorAll('.react-flow__node-step');
-    let visible = 0;
-    for (const n of nodes) if (n.style.visibility !== 'hidden') visible++;
+    let visible = 0, moved = false;
+    for (const n of nodes) {
+      if (n.style.visibility !== 'hidden') visible++;
+      const before = seen.get(n.dataset.id);
+      if (before !== undefined && before !== n.style.transform) moved = true;
+      seen.set(n.dataset.id, n.style.transform);
+    }
+    if (moved) { moves++; if (elkAt !== null) movedAfterElk = true; }
     const edges = document.querySelectorAll('.react-flow__edge').length;
     const ports = document.querySelectorAll('.react-flow__node .port').length;
     const vp = document.querySelector('.react-flow__viewport');
     const ready = !!document.querySelector('[data-testid="app-ready"]');
-    const sig = [nodes.length, visible, edges, ports, vp ? vp.style.transform : '', sample(nodes), ready].join('|');
+    const sig = [nodes.length, visible, edges, ports, vp ? vp.style.transform : '', moves, ready].join('|');
     const now = performance.now();
     if (sig !== last) {
       last = sig;
       lastChange = now;
       pending = { frame: b.frames, raf: now, nodes: nodes.length, visible, edges, ports, viewport: vp ? vp.style.transform : '', ready };
       ch.port2.postMessage(0);
-    } else if (nodes.length > 0 && visible === nodes.length && ready && now - lastChange > 1000) {
+    } else if (nodes.length > 0 && visible === nodes.length && ready && (elkAt === null || movedAfterElk) && now - lastChange > 1000) {
       b.done = true;
       return;
     }
@@ -346,7 +353,9 @@ const FIRST_RENDER_PROBE = `(() => {
 
 /** Starts recording frame times (performance.now deltas per rAF callback) and long tasks. */
 const START_RECORDER = `(() => {
-  const r = (window.__rec = { deltas: [], stamps: [], longtasks: [], running: true, start: performance.now() });
+  const r = (window.__rec = { deltas: [], stamps: [], longtasks: [], running: true, start: performance.now(), moves: 0 });
+  r.onMove = () => { r.moves++; };
+  window.addEventListener('mousemove', r.onMove, { capture: true, passive: true });
   r.po = new PerformanceObserver((list) => { for (const e of list.getEntries()) r.longtasks.push([e.startTime, e.duration]); });
   r.po.observe({ type: 'longtask' });
   let last = -1;
@@ -364,7 +373,8 @@ const STOP_RECORDER = `(() => {
   r.running = false;
   r.po.takeRecords().forEach((e) => r.longtasks.push([e.startTime, e.duration]));
   r.po.disconnect();
-  return { deltas: r.deltas, stamps: r.stamps, longtasks: r.longtasks.filter(([s]) => s >= r.start), elapsed: performance.now() - r.start,
+  window.removeEventListener('mousemove', r.onMove, { capture: true });
+  return { deltas: r.deltas, stamps: r.stamps, longtasks: r.longtasks.filter(([s]) => s >= r.start), elapsed: performance.now() - r.start, moves: r.moves,
     nodesInDom: document.querySelectorAll('.react-flow__node').length, edgesInDom: document.querySelectorAll('.react-flow__edge').length };
 })()`;
 
@@ -482,7 +492,8 @@ interface FrameStats {
   missed_vsyncs: number;
   longtasks: number;
   longtask_total_ms: number;
-  mouse_events: number;
+  /** mousemove events the page handled. */
+  mouse_moves: number;
   nodes_in_dom: number;
 }
 
@@ -493,16 +504,14 @@ function quantile(xs: number[], q: number): number {
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-function frameStats(
-  raw: {
-    deltas: number[];
-    stamps: number[];
-    longtasks: [number, number][];
-    elapsed: number;
-    nodesInDom: number;
-  },
-  events: number,
-): FrameStats {
+function frameStats(raw: {
+  deltas: number[];
+  stamps: number[];
+  longtasks: [number, number][];
+  elapsed: number;
+  moves: number;
+  nodesInDom: number;
+}): FrameStats {
   const d = raw.deltas;
   const total = d.reduce((a, b) => a + b, 0);
   let missed = 0;
@@ -520,7 +529,7 @@ function frameStats(
     missed_vsyncs: missed,
     longtasks: raw.longtasks.length,
     longtask_total_ms: Math.round(raw.longtasks.reduce((a, [, dur]) => a + dur, 0)),
-    mouse_events: events,
+    mouse_moves: raw.moves,
     nodes_in_dom: raw.nodesInDom,
   };
 }
@@ -529,14 +538,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Holds the left button at (x, y) and moves the mouse along `path(t)` (t in seconds) for SECONDS,
- * one move every 8 ms (a 125 Hz mouse; Chromium coalesces moves into frames as it does for a real
- * one). Records frames and long tasks in the page meanwhile.
+ * recording frames and long tasks in the page meanwhile. Two kinds of mouse:
+ *  - 'paced' (what the figures use): page.mouse.move every 8 ms, each waiting until the page has
+ *    taken the previous move — the mouse slows down to the page's pace, at most 125 moves/s;
+ *  - 'stream': a 125 Hz mouse that does not wait (moves go to the browser through CDP, which queues
+ *    them and coalesces what piles up). Headless Chromium hands the page 2–3 moves per frame then,
+ *    not one, and each is a full drag update, so this is the harsh case.
  */
 async function gesture(
   page: Page,
   x: number,
   y: number,
   pathAt: (t: number) => [number, number],
+  mouse: 'paced' | 'stream',
   profileTo?: string,
 ): Promise<FrameStats> {
   let cdp: CDPSession | null = null;
@@ -554,28 +568,42 @@ async function gesture(
         categories: TRACE_CATEGORIES,
       });
   }
+  const input = await page.context().newCDPSession(page);
   await page.mouse.move(x, y);
   await page.evaluate(START_RECORDER);
   await page.mouse.down();
   const start = performance.now();
-  let events = 0;
-  for (;;) {
+  const sent: Promise<unknown>[] = [];
+  let [lx, ly] = [x, y];
+  for (let n = 1; ; n++) {
     const t = (performance.now() - start) / 1000;
     if (t >= SECONDS) break;
     const [dx, dy] = pathAt(t);
-    await page.mouse.move(x + dx, y + dy);
-    events++;
-    const next = start + events * 8;
-    const wait = next - performance.now();
+    [lx, ly] = [x + dx, y + dy];
+    if (mouse === 'paced') await page.mouse.move(lx, ly);
+    else
+      sent.push(
+        input.send('Input.dispatchMouseEvent', {
+          type: 'mouseMoved',
+          x: lx,
+          y: ly,
+          button: 'left',
+          buttons: 1,
+        }),
+      );
+    const wait = start + n * 8 - performance.now();
     if (wait > 0) await sleep(wait);
   }
+  await Promise.all(sent);
+  await page.mouse.move(lx, ly); // so that the button is released where the mouse is
   await page.mouse.up();
+  await input.detach();
   const raw = await page.evaluate<Parameters<typeof frameStats>[0]>(STOP_RECORDER);
   if (cdp && profileTo) {
     await page.context().browser()!.stopTracing();
     await saveProfile(cdp, profileTo);
   }
-  return frameStats(raw, events);
+  return frameStats(raw);
 }
 
 /** A point on the empty pane (inside the canvas, not on a node, edge or control). */
@@ -650,8 +678,8 @@ const browser = await chromium.launch({
 const profileDir = values.profile ? path.resolve(values.profile) : undefined;
 interface Round {
   first_render: FirstRender;
-  overview: { zoom: number; pan: FrameStats; drag: FrameStats; dragged: string };
-  zoomed: { zoom: number; pan: FrameStats; drag: FrameStats; dragged: string };
+  overview: { zoom: number; pan: FrameStats; drag: FrameStats; drag_stream: FrameStats; dragged: string };
+  zoomed: { zoom: number; pan: FrameStats; drag: FrameStats; drag_stream: FrameStats; dragged: string };
 }
 const rounds: Round[] = [];
 const autoLayout: FirstRender[] = [];
@@ -671,25 +699,30 @@ const zoomOf = async (page: Page): Promise<number> =>
 async function panAndDrag(page: Page, prof: (name: string) => string | undefined, tag: string) {
   // Pan: drag the empty pane back and forth (a Lissajous figure, ±260 × ±120 px).
   const [px, py] = await panePoint(page);
-  const pan = await gesture(
-    page,
-    px,
-    py,
-    (t) => [260 * Math.sin((2 * Math.PI * t) / 1.5), 120 * Math.sin((2 * Math.PI * t) / 1.1)],
-    prof(`${tag}-pan`),
-  );
+  const panPath = (t: number): [number, number] => [
+    260 * Math.sin((2 * Math.PI * t) / 1.5),
+    120 * Math.sin((2 * Math.PI * t) / 1.1),
+  ];
+  const pan = await gesture(page, px, py, panPath, 'paced', prof(`${tag}-pan`));
   await sleep(700);
   // Drag: the step nearest the canvas centre by its title, ±120 × ±80 px (clear of auto-pan at the edges).
+  const dragPath = (t: number): [number, number] => [
+    120 * Math.sin((2 * Math.PI * t) / 1.5),
+    80 * Math.sin((2 * Math.PI * t) / 1.1),
+  ];
   const n = await nodeHandlePoint(page);
-  const drag = await gesture(
-    page,
-    n.x,
-    n.y,
-    (t) => [120 * Math.sin((2 * Math.PI * t) / 1.5), 80 * Math.sin((2 * Math.PI * t) / 1.1)],
-    prof(`${tag}-drag`),
-  );
+  const drag = await gesture(page, n.x, n.y, dragPath, 'paced', prof(`${tag}-drag`));
   await sleep(700);
-  return { zoom: Math.round((await zoomOf(page)) * 100) / 100, pan, drag, dragged: n.id };
+  const m = await nodeHandlePoint(page);
+  const dragStream = await gesture(page, m.x, m.y, dragPath, 'stream');
+  await sleep(700);
+  return {
+    zoom: Math.round((await zoomOf(page)) * 100) / 100,
+    pan,
+    drag,
+    drag_stream: dragStream,
+    dragged: n.id,
+  };
 }
 
 try {
@@ -703,7 +736,7 @@ try {
   await call(host, 'app.setLastWorkflow', { file: wf });
   await (await openAndTimeFirstRender(browser, host)).page.context().close();
 
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (SCENARIOS.has('sidecar') ? ROUNDS : 0); round++) {
     const prof = (name: string) =>
       round === 0 && profileDir ? path.join(profileDir, `${name}.cpuprofile`) : undefined;
     await call(host, 'app.setLastWorkflow', { file: wf });
@@ -727,7 +760,7 @@ try {
     await page.context().close();
   }
 
-  if (!values['no-auto']) {
+  if (SCENARIOS.has('auto')) {
     // Without the layout sidecar: a layered placement at once, then ELK once the nodes are measured.
     for (let round = 0; round < ROUNDS; round++) {
       await call(host, 'app.setLastWorkflow', { file: wfAuto });
@@ -740,7 +773,7 @@ try {
       await page.context().close();
     }
   }
-  if (!values['no-large']) {
+  if (SCENARIOS.has('large')) {
     // A window large enough for all 500 steps to be on screen at the fitted zoom, so all are in the DOM.
     for (let round = 0; round < ROUNDS; round++) {
       await call(host, 'app.setLastWorkflow', { file: wf });
@@ -769,6 +802,12 @@ function medians<T extends object>(rows: T[]): Record<string, number> {
 }
 
 const pick = <T>(f: (r: Round) => T) => rounds.map(f);
+const gestures = (xs: Round['overview'][]) => ({
+  zoom: median(xs.map((x) => x.zoom)),
+  pan: medians(xs.map((x) => x.pan)),
+  drag_node: medians(xs.map((x) => x.drag)),
+  drag_node_stream: medians(xs.map((x) => x.drag_stream)),
+});
 const report = {
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
   chromium: chromiumVersion,
@@ -786,19 +825,11 @@ const report = {
   },
   rounds: ROUNDS,
   gesture_seconds: SECONDS,
-  first_render_ms: medians(pick((r) => r.first_render)),
+  first_render_ms: rounds.length ? medians(pick((r) => r.first_render)) : null,
   first_render_auto_layout_ms: autoLayout.length ? medians(autoLayout) : null,
   first_render_all_on_screen_ms: allOnScreen.length ? { viewport: LARGE, ...medians(allOnScreen) } : null,
-  overview: {
-    zoom: median(pick((r) => r.overview.zoom)),
-    pan: medians(pick((r) => r.overview.pan)),
-    drag_node: medians(pick((r) => r.overview.drag)),
-  },
-  zoomed: {
-    zoom: median(pick((r) => r.zoomed.zoom)),
-    pan: medians(pick((r) => r.zoomed.pan)),
-    drag_node: medians(pick((r) => r.zoomed.drag)),
-  },
+  overview: rounds.length ? gestures(pick((r) => r.overview)) : null,
+  zoomed: rounds.length ? gestures(pick((r) => r.zoomed)) : null,
   per_round: { with_layout: rounds, auto_layout: autoLayout, all_on_screen: allOnScreen },
   wall_seconds: r1((performance.now() - t0) / 1000),
   ...(profileDir ? { profiles: profileDir } : {}),

@@ -30,6 +30,7 @@ import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
 import { InputsNodeMemo } from './InputsNode.js';
 import { StepNodeMemo } from './StepNode.js';
+import { useFrameNodeChanges } from './useFrameNodeChanges.js';
 import './canvas.css';
 
 // At module scope, so React Flow never sees a new object (which would remount every node).
@@ -58,6 +59,7 @@ export function Canvas() {
   );
   const flow = useReactFlow<AppNode, AppEdge>();
   const initialized = useNodesInitialized();
+  const onNodesChangeFramed = useFrameNodeChanges(onNodesChange);
 
   // A workflow opened without positions is laid out once React Flow has measured its nodes.
   const layout = useLayoutAndFit();
@@ -136,7 +138,7 @@ export function Canvas() {
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
+        onNodesChange={onNodesChangeFramed}
         onEdgesChange={onEdgesChange}
         onConnect={connect}
         onConnectEnd={onConnectEnd}
