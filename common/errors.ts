@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   WORKFLOW_RUN_NOT_FOUND: 'No workflow run has this id',
   EXPERIMENT_NOT_FOUND: 'No experiment has this name or id',
   RUN_NOT_ACTIVE: 'The run is not running',
+  RUN_ACTIVE: 'The run is still running (or its process is still alive)',
   LAUNCH_FAILED: 'The step process could not be started',
   STORE_ERROR: 'The run history could not be read or written',
   TRACKING_UNAVAILABLE: 'The MLflow tracking server cannot be reached',

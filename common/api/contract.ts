@@ -7,16 +7,20 @@
 import { z } from 'zod';
 import type { AppErrorShape } from '../errors.js';
 import {
+  ArtifactEntrySchema,
   DirEntrySchema,
   ExperimentSchema,
   IdSchema,
   LayoutSchema,
+  LineageLinkSchema,
   MetricPointSchema,
   PathSchema,
   ProblemSchema,
   ProjectSchema,
+  RunRowSchema,
   RunSchema,
   RunStatusSchema,
+  RunViewTypeSchema,
   StepRunSchema,
   WorkflowRunSchema,
   WorkflowRunStatusSchema,
@@ -121,6 +125,39 @@ export const METHODS = {
     z.array(WorkflowRunSchema),
     'Workflow runs, newest first.',
   ),
+  'workflowRuns.snapshot': method(
+    z.object({ workflowRunId: IdSchema }).strict(),
+    z.object({
+      workflowRun: WorkflowRunSchema,
+      /** The workflow file as it was run. */
+      yaml: z.string(),
+      /** The layout sidecar next to the workflow file today, if any (positions only). */
+      layout: LayoutSchema.nullable(),
+      /** The run of every step that has one. */
+      runs: z.array(RunRowSchema),
+    }),
+    'A workflow run as it ran, for a read-only canvas.',
+  ),
+  'workflowRuns.diff': method(
+    z.object({ a: IdSchema, b: IdSchema }).strict(),
+    z.object({
+      steps: z.array(
+        z.object({
+          step_name: z.string(),
+          a: StepRunSchema.nullable(),
+          b: StepRunSchema.nullable(),
+          /** Same run in both (cached or carried over), or two different runs. */
+          sameRun: z.boolean(),
+          params: z.array(z.object({ key: z.string(), a: z.string().nullable(), b: z.string().nullable() })),
+          /** Git commit or project fingerprint differ; null when unknown. */
+          codeChanged: z.boolean().nullable(),
+          codeA: z.string().nullable(),
+          codeB: z.string().nullable(),
+        }),
+      ),
+    }),
+    'Per-step differences between two workflow runs: which steps re-ran or were cached, changed params and code.',
+  ),
   'workflowRuns.cancel': method(z.object({ workflowRunId: IdSchema }).strict(), Empty, 'Cancel a running workflow run.'),
 
   'runs.get': method(z.object({ runId: IdSchema }).strict(), RunSchema, 'One run.'),
@@ -137,7 +174,135 @@ export const METHODS = {
     'Runs, newest first.',
   ),
   'runs.cancel': method(z.object({ runId: IdSchema }).strict(), z.object({ status: RunStatusSchema }), 'Stop a run (its whole process tree).'),
-  'runs.rerun': method(z.object({ runId: IdSchema }).strict(), z.object({ runId: z.string() }), 'Run a run again with the same parameters.'),
+  'runs.rerun': method(
+    z.object({ runId: IdSchema, params: Inputs.optional() }).strict(),
+    z.object({ runId: z.string() }),
+    'Run a run again: with the same parameters, or with `params` replacing some of them (validated against the entry point).',
+  ),
+  'runs.search': method(
+    z
+      .object({
+        /** MLflow search syntax: `metrics.rmse < 0.8 and params.alpha = '0.1'`. */
+        filter: z.string().max(20_000).optional(),
+        /** MLflow order_by terms (`metrics.rmse ASC`, `start_time DESC`, `params.alpha`) and Baton's `duration`, `experiment_name`, `workflow_name`, `step_name`, `entry_point` (docs/history.md). */
+        orderBy: z.array(z.string()).max(10).optional(),
+        experimentIds: z.array(z.string()).optional(),
+        statuses: z.array(RunStatusSchema).optional(),
+        workflowName: z.string().optional(),
+        workflowRunId: z.string().optional(),
+        /** start_time bounds, epoch ms, inclusive. */
+        startedAfter: z.number().optional(),
+        startedBefore: z.number().optional(),
+        viewType: RunViewTypeSchema.optional(),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().positive().max(1000).optional(),
+      })
+      .strict(),
+    z.object({ runs: z.array(RunRowSchema), total: z.number().int(), offset: z.number().int() }),
+    'A page of the runs matching the filters, sorted; `total` counts every match (for a virtualised table). A bad filter or order_by is FILTER_INVALID naming the problem.',
+  ),
+  'runs.columns': method(
+    z.object({ experimentIds: z.array(z.string()).optional() }).strict(),
+    z.object({ params: z.array(z.string()), metrics: z.array(z.string()), tags: z.array(z.string()) }),
+    'Every param, metric and tag key in the history (for choosing table columns), sorted.',
+  ),
+  'runs.detail': method(
+    z
+      .object({
+        runId: IdSchema,
+        /** Seen from this workflow run: when one of its steps reused the run, cache.decision is `reused`. */
+        workflowRunId: IdSchema.optional(),
+      })
+      .strict(),
+    z.object({
+      run: RunRowSchema,
+      /** Each metric's number of logged points (a chart per key). */
+      metricKeys: z.array(z.object({ key: z.string(), count: z.number().int() })),
+      lineage: z.object({ inputs: z.array(LineageLinkSchema), consumers: z.array(LineageLinkSchema) }),
+      cache: z.object({
+        key: z.string().nullable(),
+        /** ran: executed (reason says why not reused); reused: a workflow step took an earlier run instead; none: not a workflow step. */
+        decision: z.enum(['ran', 'reused', 'none']),
+        reason: z.string().nullable(),
+        /** Workflow steps that reused this run instead of running again. */
+        reusedBy: z.array(z.object({ workflow_run_id: z.string(), step_name: z.string() })),
+      }),
+      git: z.object({ commit: z.string().nullable(), branch: z.string().nullable(), repoUrl: z.string().nullable(), dirty: z.boolean().nullable() }),
+      /** RUNNING/SCHEDULED but no process alive: it can be marked failed. */
+      stale: z.boolean(),
+      logSize: z.number().int(),
+      artifactDir: z.string(),
+    }),
+    'Everything the run page shows in one call.',
+  ),
+  'runs.update': method(
+    z
+      .object({
+        runId: IdSchema,
+        name: z.string().trim().min(1, 'a run name cannot be empty').max(250).optional(),
+        /** The `mlflow.note.content` tag; an empty string removes the note. */
+        note: z.string().max(100_000).optional(),
+      })
+      .strict(),
+    RunRowSchema,
+    'Rename a run and/or set its note.',
+  ),
+  'runs.delete': method(
+    z.object({ runIds: z.array(IdSchema).min(1).max(10_000) }).strict(),
+    z.object({ count: z.number().int() }),
+    'Soft-delete runs (lifecycle_stage deleted, as MLflow); running runs are refused.',
+  ),
+  'runs.restore': method(
+    z.object({ runIds: z.array(IdSchema).min(1).max(10_000) }).strict(),
+    z.object({ count: z.number().int() }),
+    'Restore deleted runs.',
+  ),
+  'runs.markFailed': method(
+    z.object({ runId: IdSchema }).strict(),
+    z.object({ status: RunStatusSchema }),
+    'Mark a run stuck in RUNNING/SCHEDULED as FAILED when its process is gone (or as its recorded exit code says); RUN_ACTIVE if its process is still alive or unknown, RUN_NOT_ACTIVE if it already ended.',
+  ),
+  'runs.searchLogs': method(
+    z
+      .object({
+        runId: IdSchema,
+        query: z.string().min(1).max(1000),
+        regex: z.boolean().optional(),
+        caseSensitive: z.boolean().optional(),
+        maxMatches: z.number().int().positive().max(10_000).optional(),
+      })
+      .strict(),
+    z.object({
+      matches: z.array(z.object({ line: z.number().int(), offset: z.number().int(), text: z.string() })),
+      truncated: z.boolean(),
+    }),
+    "Lines of a run's output matching a text or regular expression (1-based line numbers, byte offsets for runs.logs).",
+  ),
+  'runs.artifacts': method(
+    z.object({ runId: IdSchema, path: z.string().max(4096).optional() }).strict(),
+    z.object({ path: z.string(), entries: z.array(ArtifactEntrySchema) }),
+    "One folder of a run's artifacts (default: the root); paths outside the artifact folder are refused.",
+  ),
+  'runs.artifactPreview': method(
+    z.object({ runId: IdSchema, path: z.string().min(1).max(4096), maxBytes: z.number().int().positive().max(8 * 1024 * 1024).optional() }).strict(),
+    z.object({
+      path: z.string(),
+      size: z.number().int(),
+      kind: z.enum(['text', 'image', 'binary']),
+      mime: z.string(),
+      /** Text files: the first maxBytes, UTF-8. */
+      text: z.string().nullable(),
+      /** Images: a data: URL. */
+      dataUrl: z.string().nullable(),
+      truncated: z.boolean(),
+    }),
+    'The start of one artifact file for preview.',
+  ),
+  'app.openPath': method(
+    z.object({ path: PathSchema }).strict(),
+    Empty,
+    "Open a folder in the platform's file manager (desktop app only; the web host answers USAGE).",
+  ),
   'runs.logs': method(
     z
       .object({
@@ -151,9 +316,18 @@ export const METHODS = {
     "A page of a run's captured output (UTF-8 safe at both ends).",
   ),
   'runs.metricHistory': method(
-    z.object({ runId: IdSchema, key: z.string().min(1) }).strict(),
-    z.object({ metrics: z.array(MetricPointSchema) }),
-    'Every logged value of one metric.',
+    z
+      .object({
+        runId: IdSchema,
+        key: z.string().min(1),
+        /** Downsample to about this many points (min and max of each bucket kept, so peaks survive). */
+        maxPoints: z.number().int().min(10).max(1_000_000).optional(),
+        /** The x axis the buckets are taken on. Default step. */
+        x: z.enum(['step', 'time']).optional(),
+      })
+      .strict(),
+    z.object({ metrics: z.array(MetricPointSchema), total: z.number().int(), downsampled: z.boolean() }),
+    'The logged values of one metric, in step order (or time order), downsampled when maxPoints is given.',
   ),
 
   'experiments.list': method(Empty, z.array(ExperimentSchema), 'All experiments.'),

@@ -48,7 +48,41 @@ export const RunSchema = z.object({
 });
 export type RunDto = z.infer<typeof RunSchema>;
 
+/** A run as the history table and run page show it: the run plus the names its ids point to. */
+export const RunRowSchema = RunSchema.extend({
+  experiment_name: z.string(),
+  /** The workflow the run was a step of (workflow_runs.workflow_name), if any. */
+  workflow_name: z.string().nullable(),
+});
+export type RunRowDto = z.infer<typeof RunRowSchema>;
+
+export const RunViewTypeSchema = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']);
+
+/** One edge of lineage: a run attribute (`run_id`, `artifact_dir`, `metrics.rmse`…) fed into a parameter. */
+export const LineageLinkSchema = z.object({
+  /** The other run: the source (for `inputs`) or the consumer (for `consumers`). */
+  run_id: z.string(),
+  run_name: z.string().nullable(),
+  status: RunStatusSchema.nullable(),
+  step_name: z.string().nullable(),
+  /** The consuming run's parameter. */
+  param: z.string(),
+  /** The source run's attribute. */
+  attribute: z.string(),
+  /** False when the other run was deleted from the history (its id is still known). */
+  exists: z.boolean(),
+});
+
+export const ArtifactEntrySchema = z.object({
+  name: z.string(),
+  /** Relative to the run's artifact folder, '/'-separated. */
+  path: z.string(),
+  kind: z.enum(['dir', 'file']),
+  size: z.number().int(),
+});
+
 export const MetricPointSchema = z.object({ key: z.string(), value: MetricValueSchema, timestamp: z.number(), step: z.number() });
+export type MetricPointDto = z.infer<typeof MetricPointSchema>;
 
 export const StepRunSchema = z.object({
   step_name: z.string(),

@@ -4,16 +4,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventName, EventPayload, Handlers, MethodName, ApiResult, MethodOutput } from '../../common/api/contract.js';
 import { ENGINE_EVENT_NAMES, METHODS, isMethodName, parseInput } from '../../common/api/contract.js';
-import type { Layout, ProjectDto, RunDto } from '../../common/api/schemas.js';
+import type { Layout, MetricPointDto, ProjectDto, RunDto, RunRowDto } from '../../common/api/schemas.js';
 import { LayoutSchema } from '../../common/api/schemas.js';
 import { AppError, toAppError } from '../../common/errors.js';
 import type { Problem } from '../../common/errors.js';
-import type { RunRecord } from '../../common/types.js';
+import type { Metric, RunRecord } from '../../common/types.js';
+import { listArtifacts, previewArtifact } from '../engine/history/artifacts.js';
+import { searchLog } from '../engine/history/log-search.js';
+import type { RunRow } from '../engine/history/views.js';
+import { runDetail, runRows, workflowDiff, workflowSnapshot } from '../engine/history/views.js';
 import type { Engine } from '../engine/engine.js';
 import { findMlprojectFile, loadProject, resolveEntryPoint } from '../engine/projects/index.js';
 import { loadWorkflowText } from '../engine/workflow/load.js';
 
 export interface HostCapabilities {
+  /** Opens a folder in the platform's file manager (Electron); absent in the web host. */
+  openPath?(folder: string): Promise<void>;
   /** Native dialogs (Electron); absent in the web host. */
   dialogs?: {
     openFolder(title?: string): Promise<string | null>;
@@ -51,6 +57,32 @@ export function writeFileAtomic(file: string, text: string): void {
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+function metricDto(m: Metric): MetricPointDto {
+  return { ...m, value: Number.isFinite(m.value) ? m.value : (String(m.value) as 'NaN' | 'Infinity' | '-Infinity') };
+}
+
+function rowDto(r: RunRow): RunRowDto {
+  return { ...runDto(r), experiment_name: r.experiment_name, workflow_name: r.workflow_name };
+}
+
+/** The local folder of a run's artifacts; a run on a shared MLflow server keeps them there. */
+function localArtifactDir(run: RunRecord): string {
+  if (!run.artifact_uri.startsWith('file:')) {
+    throw new AppError('USAGE', `Run ${run.run_id} keeps its artifacts on the tracking server (${run.artifact_uri}); open them there.`);
+  }
+  return run.artifact_dir;
+}
+
+/** The layout sidecar next to a workflow file, or null when there is none (or it is unreadable). */
+function readLayout(workflowFile: string): Layout | null {
+  try {
+    const parsed = LayoutSchema.safeParse(JSON.parse(fs.readFileSync(layoutFileFor(workflowFile), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }
 
@@ -202,14 +234,64 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
     'runs.get': ({ runId }) => Promise.resolve(runDto(engine.getRun(runId))),
     'runs.list': (q) => Promise.resolve(engine.listRuns(q).map(runDto)),
     'runs.cancel': async ({ runId }) => ({ status: await engine.cancelRun(runId) }),
-    'runs.rerun': async ({ runId }) => ({ runId: (await engine.rerun(runId)).runId }),
+    'runs.rerun': async ({ runId, params }) => ({ runId: (await engine.rerun(runId, params ?? {})).runId }),
     'runs.logs': ({ runId, offset, limit }) => Promise.resolve(readLogPage(engine.logPath(runId), offset ?? 0, limit ?? 256 * 1024)),
-    'runs.metricHistory': async ({ runId, key }) => ({
-      metrics: (await engine.metricHistory(runId, key)).map((m) => ({
-        ...m,
-        value: Number.isFinite(m.value) ? m.value : (String(m.value) as 'NaN' | 'Infinity' | '-Infinity'),
-      })),
-    }),
+    'runs.metricHistory': async ({ runId, key, maxPoints, x }) => {
+      const r = await engine.metricChart(runId, key, maxPoints, x ?? 'step');
+      return { metrics: r.points.map(metricDto), total: r.total, downsampled: r.downsampled };
+    },
+    'runs.search': (q) => {
+      let workflowRunId = q.workflowRunId;
+      if (workflowRunId !== undefined) workflowRunId = engine.store.resolveWorkflowRunId(workflowRunId);
+      const r = engine.store.searchHistory({
+        filter: q.filter,
+        orderBy: q.orderBy,
+        experimentIds: q.experimentIds,
+        statuses: q.statuses,
+        workflowName: q.workflowName,
+        workflowRunId,
+        startedAfter: q.startedAfter,
+        startedBefore: q.startedBefore,
+        runViewType: q.viewType,
+        offset: q.offset,
+        limit: q.limit,
+      });
+      return Promise.resolve({ runs: runRows(engine, r.runs).map(rowDto), total: r.total, offset: r.offset });
+    },
+    'runs.columns': ({ experimentIds }) => {
+      const ids = experimentIds?.map((id) => {
+        if (!/^\d{1,15}$/.test(id)) throw new AppError('USAGE', `Invalid experiment id '${id}': experiment ids are non-negative integers.`);
+        return Number(id);
+      });
+      return Promise.resolve(engine.store.history.columns(ids));
+    },
+    'runs.detail': ({ runId, workflowRunId }) => {
+      const d = runDetail(engine, runId, workflowRunId === undefined ? undefined : engine.store.resolveWorkflowRunId(workflowRunId));
+      return Promise.resolve({ ...d, run: rowDto(d.run) });
+    },
+    'runs.update': ({ runId, name, note }) => {
+      if (name === undefined && note === undefined) throw new AppError('USAGE', 'Nothing to update: give a name, a note, or both.');
+      const run = engine.updateRun(runId, { name, note });
+      return Promise.resolve(rowDto(runRows(engine, [run])[0]!));
+    },
+    'runs.delete': ({ runIds }) => Promise.resolve({ count: engine.deleteRuns(runIds) }),
+    'runs.restore': ({ runIds }) => Promise.resolve({ count: engine.restoreRuns(runIds) }),
+    'runs.markFailed': ({ runId }) => Promise.resolve({ status: engine.markFailed(runId) }),
+    'runs.searchLogs': ({ runId, query, regex, caseSensitive, maxMatches }) =>
+      searchLog(engine.logPath(runId), query, { regex, caseSensitive, maxMatches }),
+    'runs.artifacts': ({ runId, path: rel }) => Promise.resolve(listArtifacts(localArtifactDir(engine.getRun(runId)), rel ?? '')),
+    'runs.artifactPreview': ({ runId, path: rel, maxBytes }) =>
+      Promise.resolve(previewArtifact(localArtifactDir(engine.getRun(runId)), rel, maxBytes)),
+    'app.openPath': async ({ path: p }) => {
+      if (!host.openPath) throw new AppError('USAGE', 'Opening a folder in the file manager works only in the desktop app.');
+      await host.openPath(path.resolve(p));
+      return {};
+    },
+    'workflowRuns.snapshot': ({ workflowRunId }) => {
+      const snap = workflowSnapshot(engine, workflowRunId, readLayout);
+      return Promise.resolve({ ...snap, layout: snap.layout as Layout | null, runs: snap.runs.map(rowDto) });
+    },
+    'workflowRuns.diff': ({ a, b }) => Promise.resolve(workflowDiff(engine, a, b)),
     'experiments.list': () => Promise.resolve(engine.store.listExperiments()),
   };
 }

@@ -311,10 +311,14 @@ export const runs: Command = async (argv, io, engine) => {
       return 0;
     }
     case 'rerun': {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } }, { min: 1, max: 1, names: 'RUN_ID' });
+      const { values, positionals } = parse(
+        rest,
+        { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, param: { type: 'string', short: 'P', multiple: true } },
+        { min: 1, max: 1, names: 'RUN_ID' },
+      );
       if (values.help) return help(io, 'runs rerun');
       const e = engine();
-      const sub = await e.rerun(positionals[0]!);
+      const sub = await e.rerun(positionals[0]!, keyValues(values.param));
       io.onInterrupt(() => void sub.cancel());
       const off = values.quiet ? () => undefined : e.events.on('run.logAppended', (ev) => ev.runId === sub.runId && io.err(ev.text));
       const ok = await sub.wait();
@@ -323,12 +327,47 @@ export const runs: Command = async (argv, io, engine) => {
       io.out(values.json ? JSON.stringify(runJson(r)) + '\n' : `${r.run_id} ${r.status}\n`);
       return ok ? 0 : 1;
     }
+    case 'rename': {
+      const { values, positionals } = parse(rest, {}, { min: 2, max: 2, names: 'RUN_ID NAME' });
+      if (values.help) return help(io, 'runs rename');
+      const r = engine().updateRun(positionals[0]!, { name: positionals[1]! });
+      io.out(`${r.run_id} renamed to '${r.run_name}'\n`);
+      return 0;
+    }
+    case 'note': {
+      const { values, positionals } = parse(rest, { clear: { type: 'boolean' } }, { min: 1, max: 2, names: 'RUN_ID TEXT' });
+      if (values.help) return help(io, 'runs note');
+      if (values.clear && positionals.length === 2) throw new AppError('USAGE', 'Give a note TEXT or --clear, not both.');
+      if (!values.clear && positionals.length === 1) throw new AppError('USAGE', 'Missing argument: TEXT (or --clear to remove the note).');
+      const note = values.clear ? '' : positionals[1]!;
+      if (!values.clear && note === '') throw new AppError('USAGE', 'The note is empty; use --clear to remove a note.');
+      const r = engine().updateRun(positionals[0]!, { note });
+      io.out(values.clear ? `${r.run_id}: note removed\n` : `${r.run_id}: note set\n`);
+      return 0;
+    }
+    case 'delete':
+    case 'restore': {
+      const { values, positionals } = parse(rest, {}, { min: 1, max: 10_000, names: 'RUN_ID...' });
+      if (values.help) return help(io, sub === 'delete' ? 'runs delete' : 'runs restore');
+      const e = engine();
+      const n = sub === 'delete' ? e.deleteRuns(positionals) : e.restoreRuns(positionals);
+      io.out(`${n} run${n === 1 ? '' : 's'} ${sub === 'delete' ? 'deleted' : 'restored'}${n < positionals.length ? ` (${positionals.length - n} already ${sub === 'delete' ? 'deleted' : 'active'})` : ''}\n`);
+      return 0;
+    }
+    case 'mark-failed': {
+      const { values, positionals } = parse(rest, {}, { min: 1, max: 1, names: 'RUN_ID' });
+      if (values.help) return help(io, 'runs mark-failed');
+      const e = engine();
+      const id = e.store.resolveRunId(positionals[0]!);
+      io.out(`${id} ${e.markFailed(id)}\n`);
+      return 0;
+    }
     case undefined:
     case '-h':
     case '--help':
       return help(io, 'runs');
     default:
-      throw new AppError('USAGE', `Unknown command 'runs ${sub}'. Commands: list, show, logs, cancel, rerun.`);
+      throw new AppError('USAGE', `Unknown command 'runs ${sub}'. Commands: list, show, logs, cancel, rerun, rename, note, delete, restore, mark-failed.`);
   }
 };
 

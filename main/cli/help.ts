@@ -17,6 +17,7 @@ Commands:
   runs logs RUN_ID            Print a run's captured output
   runs cancel RUN_ID          Stop a running run (its whole process tree)
   runs rerun RUN_ID           Run a run again with the same parameters
+  runs delete RUN_ID...       Delete runs; also restore, rename, note, mark-failed
   server                      Serve the history as an MLflow tracking server on 127.0.0.1
   ui                          Serve the Baton UI in a browser on 127.0.0.1
 
@@ -70,13 +71,18 @@ everything downstream of it again instead.
   'workflow show': `Usage: baton workflow show WORKFLOW_RUN_ID [--json]\n`,
   'workflow list': `Usage: baton workflow list [--max-results N] [--json]\n`,
   'workflow cancel': `Usage: baton workflow cancel WORKFLOW_RUN_ID\n`,
-  runs: `Usage: baton runs <list|show|logs|cancel|rerun> ...
+  runs: `Usage: baton runs <list|show|logs|cancel|rerun|rename|note|delete|restore|mark-failed> ...
 
   list [--experiment-name NAME] [--status STATUS] [--filter EXPR] [--order-by KEY]... [--max-results N] [--json]
   show RUN_ID [--json]
   logs RUN_ID
   cancel RUN_ID
-  rerun RUN_ID [--json]
+  rerun RUN_ID [-P NAME=VALUE]... [--json]
+  rename RUN_ID NAME
+  note RUN_ID TEXT | note RUN_ID --clear
+  delete RUN_ID...
+  restore RUN_ID...
+  mark-failed RUN_ID
 A RUN_ID may be shortened to any unique prefix of 6 or more characters.
 `,
   server: `Usage: baton server [--port N]
@@ -97,7 +103,12 @@ Every request must carry the token (the mlflow client sends MLFLOW_TRACKING_TOKE
   'runs show': `Usage: baton runs show RUN_ID [--json]\n`,
   'runs logs': `Usage: baton runs logs RUN_ID\n\nPrints the run's captured stdout and stderr.\n`,
   'runs cancel': `Usage: baton runs cancel RUN_ID\n\nStops the run's whole process tree (SIGTERM, then SIGKILL after a grace period); the run ends KILLED.\n`,
-  'runs rerun': `Usage: baton runs rerun RUN_ID [--json]\n\nRuns the run's project entry point again with the same parameters and experiment.\n`,
+  'runs rerun': `Usage: baton runs rerun RUN_ID [-P NAME=VALUE]... [--json]\n\nRuns the run's project entry point again with the parameters it was launched with and the same experiment;\n-P replaces a parameter (validated against the entry point like any run).\n`,
+  'runs rename': `Usage: baton runs rename RUN_ID NAME\n\nRenames a run (its mlflow.runName tag follows).\n`,
+  'runs note': `Usage: baton runs note RUN_ID TEXT\n       baton runs note RUN_ID --clear\n\nSets (or removes) the run's note, the mlflow.note.content tag MLflow's UI shows.\n`,
+  'runs delete': `Usage: baton runs delete RUN_ID...\n\nMarks runs deleted (MLflow's lifecycle_stage; restore undoes it). All or nothing: an unknown or running\nrun refuses the whole command.\n`,
+  'runs restore': `Usage: baton runs restore RUN_ID...\n\nRestores deleted runs.\n`,
+  'runs mark-failed': `Usage: baton runs mark-failed RUN_ID\n\nSettles a run stuck in RUNNING or SCHEDULED whose process is gone: FAILED (or what its recorded exit code\nsays). Refused while its process is alive.\n`,
   ui: `Usage: baton ui [--port N] [--no-open] [--renderer-dir DIR]
 
 Serves the Baton UI and its API on 127.0.0.1 (never another interface) until Ctrl-C.

@@ -6,6 +6,7 @@
  *   app-protocol.ts    app://baton/ → renderer/dist (+CSP)   ipc.ts        sender + schema checks, events
  *   engine-relay.ts    calls ↔ the engine utility process   menu.ts       native menus → app.menuCommand
  *   dialogs.ts         native dialogs for the engine         app-paths.ts  where files and data live
+ *   open-path.ts       app.openPath (folders only)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { EngineRelay } from './engine-relay.js';
 import type { CallContext } from './ipc.js';
 import { createEventSender, registerApiIpc } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
+import { createOpenPath } from './open-path.js';
 import { hardenSession, hardenWebContents, openExternalSafely } from './url-gate.js';
 import { createWindowOptions } from './window-options.js';
 
@@ -121,8 +123,10 @@ async function run(): Promise<void> {
   hardenSession(session.defaultSession, { log });
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: paths.rendererDist, log }));
   if (!fs.existsSync(path.join(paths.rendererDist, 'index.html'))) log(`the renderer is not built (${paths.rendererDist}); run npm run build`);
+  const openPath = createOpenPath({ openPath: (folder) => shell.openPath(folder) });
   registerApiIpc(ipcMain, {
-    call: (method, input, context) => relay.call(method, input, context),
+    // app.openPath needs Electron's shell, which lives here; everything else goes to the engine.
+    call: (method, input, context) => (method === 'app.openPath' ? openPath(input as { path: string }) : relay.call(method, input, context)),
     isKnownWebContents: (id) => liveWindows().some((w) => w.webContents.id === id),
     log,
   });

@@ -69,6 +69,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   WORKFLOW_INVALID: 422,
   WORKFLOW_CYCLE: 422,
   RUN_NOT_ACTIVE: 422,
+  RUN_ACTIVE: 409,
   LAUNCH_FAILED: 500,
   STORE_ERROR: 500,
   // A remote tracking server failed behind the engine: a bad gateway, not the caller's mistake.

@@ -465,7 +465,7 @@ describe('invalid input: error[CODE]: message on stderr, exit 2, nothing run', {
     assertInputError(
       runs,
       'USAGE',
-      "Unknown command 'runs frob'. Commands: list, show, logs, cancel, rerun.",
+      "Unknown command 'runs frob'. Commands: list, show, logs, cancel, rerun, rename, note, delete, restore, mark-failed.",
     );
     assertInputError(flag, 'USAGE', "Unknown command '--bogus'.");
   });
@@ -1209,12 +1209,17 @@ describe('help and version', { concurrency: 4 }, () => {
       [['workflow', 'show', '--help'], 'Usage: baton workflow show WORKFLOW_RUN_ID [--json]'],
       [['workflow', 'list', '--help'], 'Usage: baton workflow list [--max-results N] [--json]'],
       [['workflow', 'cancel', '--help'], 'Usage: baton workflow cancel WORKFLOW_RUN_ID'],
-      [['runs', '--help'], 'Usage: baton runs <list|show|logs|cancel|rerun> ...'],
+      [['runs', '--help'], 'Usage: baton runs <list|show|logs|cancel|rerun|rename|note|delete|restore|mark-failed> ...'],
       [['runs', 'list', '--help'], 'Usage: baton runs list [--experiment-name NAME] [--status STATUS]'],
       [['runs', 'show', '--help'], 'Usage: baton runs show RUN_ID [--json]'],
       [['runs', 'logs', '--help'], 'Usage: baton runs logs RUN_ID'],
       [['runs', 'cancel', '--help'], 'Usage: baton runs cancel RUN_ID'],
-      [['runs', 'rerun', '--help'], 'Usage: baton runs rerun RUN_ID [--json]'],
+      [['runs', 'rerun', '--help'], 'Usage: baton runs rerun RUN_ID [-P NAME=VALUE]... [--json]'],
+      [['runs', 'rename', '--help'], 'Usage: baton runs rename RUN_ID NAME'],
+      [['runs', 'note', '--help'], 'Usage: baton runs note RUN_ID TEXT'],
+      [['runs', 'delete', '--help'], 'Usage: baton runs delete RUN_ID...'],
+      [['runs', 'restore', '--help'], 'Usage: baton runs restore RUN_ID...'],
+      [['runs', 'mark-failed', '--help'], 'Usage: baton runs mark-failed RUN_ID'],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args, { home: h })));
     results.forEach((r, i) => {

@@ -394,6 +394,22 @@ describe('web host', () => {
       assert.equal(engine.store.listWorkflowRuns(100).length, before);
     });
 
+    test('history methods over HTTP: runs.search, a bad filter (400 with its position), app.openPath refused', async () => {
+      const page = value(await api<{ runs: unknown[]; total: number; offset: number }>('runs.search', { orderBy: ['duration DESC'], limit: 5 }));
+      assert.equal(page.offset, 0);
+      assert.ok(page.total >= page.runs.length);
+      const bad = await api('runs.search', { filter: 'metrics.rmse <' });
+      assert.equal(bad.status, 400);
+      assert.ok(!bad.body.ok);
+      assert.equal(bad.body.error.code, 'FILTER_INVALID');
+      assert.equal((bad.body.error.details as { position: number }).position, 14);
+      const open = await api('app.openPath', { path: work });
+      assert.equal(open.status, 400);
+      assert.ok(!open.body.ok && /only in the desktop app/.test(open.body.error.message));
+      const cols = value(await api<{ params: string[] }>('runs.columns', {}));
+      assert.ok(Array.isArray(cols.params));
+    });
+
     test('unknown methods are 404, other verbs 405, other content types 415', async () => {
       const unknown = await api('runs.explode', {});
       assert.equal(unknown.status, 404);

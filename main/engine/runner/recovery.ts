@@ -1,6 +1,6 @@
 import type { RunStatus } from '../../../common/types.js';
 import type { EngineEmitter } from '../events.js';
-import type { Store } from '../store/store.js';
+import type { RunProcessRow, Store } from '../store/store.js';
 import { isProcessAlive } from './process.js';
 import type { RunManager } from './run-manager.js';
 import { readExitCode } from './run-manager.js';
@@ -9,6 +9,39 @@ export interface RecoveryReport {
   settled: { runId: string; status: RunStatus; reason: string }[];
   reattached: string[];
   workflowRuns: string[];
+}
+
+/**
+ * Whether a SCHEDULED/RUNNING run is provably orphaned: neither its supervisor (a Baton process)
+ * nor its step process is alive. Runs created through the tracking API (no pid, no supervisor) are
+ * never orphans: Baton cannot know whether the client that made them still logs.
+ */
+export function isOrphan(row: RunProcessRow, runs: RunManager): boolean {
+  if (row.status !== 'RUNNING' && row.status !== 'SCHEDULED') return false;
+  if (runs.isLive(row.run_id)) return false;
+  if (row.supervisor_pid === null && row.pid === null && row.status === 'RUNNING') return false;
+  if (isProcessAlive(row.supervisor_pid, row.supervisor_start)) return false;
+  return !(row.pid !== null && isProcessAlive(row.pid, row.process_start));
+}
+
+/** How an orphaned run ends: from the exit code its launcher recorded, else FAILED (KILLED if a cancel was asked). */
+export function orphanOutcome(row: RunProcessRow): { status: RunStatus; code: number | null; reason: string } {
+  const code = readExitCode(row.exit_file);
+  if (row.pid === null) {
+    return { status: row.cancel_requested ? 'KILLED' : 'FAILED', code, reason: 'Baton exited before the step was launched.' };
+  }
+  if (code !== null) {
+    return {
+      status: code === 0 ? 'FINISHED' : row.cancel_requested ? 'KILLED' : 'FAILED',
+      code,
+      reason: `Baton exited while the step was running; the step ended later with exit code ${code}.`,
+    };
+  }
+  return {
+    status: row.cancel_requested ? 'KILLED' : 'FAILED',
+    code,
+    reason: 'Baton exited while the step was running and the process is gone; its exit code is unknown.',
+  };
 }
 
 /**
@@ -28,19 +61,7 @@ export function recoverOrphans(store: Store, runs: RunManager, events: EngineEmi
       report.reattached.push(row.run_id);
       continue;
     }
-    const code = readExitCode(row.exit_file);
-    let status: RunStatus;
-    let reason: string;
-    if (row.pid === null) {
-      status = row.cancel_requested ? 'KILLED' : 'FAILED';
-      reason = 'Baton exited before the step was launched.';
-    } else if (code !== null) {
-      status = code === 0 ? 'FINISHED' : row.cancel_requested ? 'KILLED' : 'FAILED';
-      reason = `Baton exited while the step was running; the step ended later with exit code ${code}.`;
-    } else {
-      status = row.cancel_requested ? 'KILLED' : 'FAILED';
-      reason = 'Baton exited while the step was running and the process is gone; its exit code is unknown.';
-    }
+    const { status, code, reason } = orphanOutcome(row);
     const final = store.finishRun(row.run_id, status, code, Date.now(), { 'baton.settled': reason });
     events.emit('run.updated', { runId: row.run_id, status: final, workflowRunId: row.workflow_run_id, stepName: null });
     report.settled.push({ runId: row.run_id, status: final, reason });

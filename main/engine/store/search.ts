@@ -78,70 +78,241 @@ const NULLABLE_ATTRIBUTES = new Set(['start_time', 'end_time']);
 /** Compiles a search to one SQL statement; exported for tests and query-plan checks. */
 export function compileSearchRuns(q: SearchRunsQuery = {}): CompiledSearch {
   const limit = checkMaxResults(q.maxResults);
-  const view = q.runViewType ?? 'ACTIVE_ONLY';
-  if (!RUN_VIEW_TYPES.includes(view)) {
-    throw new AppError(
-      'USAGE',
-      `Invalid run view type '${String(view)}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`,
-    );
-  }
+  const view = checkView(q.runViewType);
   const experimentIds = q.experimentIds === undefined ? undefined : checkExperimentIds(q.experimentIds);
   const clauses = parseFilter(q.filter);
   const terms = parseOrderBy(q.orderBy);
   const fingerprint = fingerprintOf(experimentIds, view, clauses, terms);
   const offset = decodePageToken(q.pageToken, fingerprint);
+  const parts = compileParts(experimentIds, view, clauses, terms);
+  return { sql: selectSql(parts), params: [...parts.joinParams, ...parts.whereParams, limit + 1, offset], offset, limit, fingerprint };
+}
 
-  const joins: string[] = [];
-  const joinParams: SqlValue[] = [];
-  const where: string[] = [];
-  const whereParams: SqlValue[] = [];
-  const order: string[] = [];
+function checkView(v: RunViewType | undefined): RunViewType {
+  const view = v ?? 'ACTIVE_ONLY';
+  if (!RUN_VIEW_TYPES.includes(view)) {
+    throw new AppError('USAGE', `Invalid run view type '${String(view)}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`);
+  }
+  return view;
+}
 
+interface SqlParts {
+  joins: string[];
+  joinParams: SqlValue[];
+  where: string[];
+  whereParams: SqlValue[];
+  order: string[];
+  orderParams: SqlValue[];
+}
+
+/** An order term: MLflow's, or one of Baton's history-table columns. */
+type HistoryOrderTerm = OrderTerm | { type: 'baton'; key: BatonOrderKey; ascending: boolean; implicit: false };
+
+function compileParts(
+  experimentIds: number[] | undefined,
+  view: RunViewType,
+  clauses: Clause[],
+  terms: readonly HistoryOrderTerm[],
+  now = 0,
+): SqlParts {
+  const p: SqlParts = { joins: [], joinParams: [], where: [], whereParams: [], order: [], orderParams: [] };
   if (experimentIds !== undefined) {
-    if (experimentIds.length === 0) where.push('0');
+    if (experimentIds.length === 0) p.where.push('0');
     else {
-      where.push(`r.experiment_id IN (${experimentIds.map(() => '?').join(', ')})`);
-      whereParams.push(...experimentIds);
+      p.where.push(`r.experiment_id IN (${experimentIds.map(() => '?').join(', ')})`);
+      p.whereParams.push(...experimentIds);
     }
   }
   if (view !== 'ALL') {
-    where.push('r.lifecycle_stage = ?');
-    whereParams.push(view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
+    // A literal, not a parameter: the partial index of deleted runs (migration 3) can then serve it.
+    p.where.push(view === 'ACTIVE_ONLY' ? "r.lifecycle_stage = 'active'" : "r.lifecycle_stage = 'deleted'");
   }
   for (const c of clauses) {
     const [sql, params] = clauseSql(c);
-    where.push(sql);
-    whereParams.push(...params);
+    p.where.push(sql);
+    p.whereParams.push(...params);
   }
 
   terms.forEach((t, i) => {
     const dir = t.ascending ? 'ASC' : 'DESC';
+    if (t.type === 'baton') {
+      // Missing values (a run not started, not a workflow step) sort last both ways, as MLflow's.
+      const expr = BATON_ORDER_SQL[t.key];
+      p.order.push(`${expr} ${dir} NULLS LAST`);
+      if (t.key === 'duration') p.orderParams.push(now);
+      return;
+    }
     if (t.type === 'attribute') {
       const col = ATTRIBUTE_COLUMNS[t.key]!;
       // SQLite sorts NULL first ascending and last descending; MLflow wants it last both ways.
-      order.push(NULLABLE_ATTRIBUTES.has(t.key) && t.ascending ? `${col} ASC NULLS LAST` : `${col} ${dir}`);
+      p.order.push(NULLABLE_ATTRIBUTES.has(t.key) && t.ascending ? `${col} ASC NULLS LAST` : `${col} ${dir}`);
       return;
     }
     const alias = `o${i}`;
     const table = t.type === 'metric' ? 'latest_metrics' : t.type === 'parameter' ? 'params' : 'tags';
-    joins.push(`LEFT JOIN ${table} AS ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ?`);
-    joinParams.push(t.key);
+    p.joins.push(`LEFT JOIN ${table} AS ${alias} ON ${alias}.run_id = r.run_id AND ${alias}.key = ?`);
+    p.joinParams.push(t.key);
     if (t.type === 'metric') {
       // MLflow: CASE WHEN is_nan THEN 1 WHEN value IS NULL THEN 2 ELSE 0 END, then the value.
-      order.push(`CASE WHEN ${alias}.is_nan = 1 THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`);
-      order.push(`${alias}.value ${dir}`);
+      p.order.push(`CASE WHEN ${alias}.is_nan = 1 THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`);
+      p.order.push(`${alias}.value ${dir}`);
     } else {
-      order.push(`${alias}.value ${dir} NULLS LAST`);
+      p.order.push(`${alias}.value ${dir} NULLS LAST`);
     }
   });
+  return p;
+}
 
-  const sql =
+function selectSql(p: SqlParts): string {
+  return (
     `SELECT r.run_id AS run_id FROM runs AS r` +
-    (joins.length ? `\n${joins.join('\n')}` : '') +
-    (where.length ? `\nWHERE ${where.join('\n  AND ')}` : '') +
-    `\nORDER BY ${order.join(', ')}` +
-    `\nLIMIT ? OFFSET ?`;
-  return { sql, params: [...joinParams, ...whereParams, limit + 1, offset], offset, limit, fingerprint };
+    (p.joins.length ? `\n${p.joins.join('\n')}` : '') +
+    (p.where.length ? `\nWHERE ${p.where.join('\n  AND ')}` : '') +
+    `\nORDER BY ${p.order.join(', ')}` +
+    `\nLIMIT ? OFFSET ?`
+  );
+}
+
+// ---- the history table's search (runs.search) -----------------------------------------------------
+
+/**
+ * Baton's extra order keys, so the history table can sort by each of its columns. Written bare or
+ * with `attributes.` (`duration DESC`, `attributes.experiment_name`). duration is end − start, or
+ * now − start for a run still going; the others are names the run's ids point to.
+ */
+export const BATON_ORDER_KEYS = ['duration', 'experiment_name', 'workflow_name', 'step_name', 'entry_point'] as const;
+export type BatonOrderKey = (typeof BATON_ORDER_KEYS)[number];
+const BATON_ORDER_SQL: Readonly<Record<BatonOrderKey, string>> = {
+  duration: '(coalesce(r.end_time, ?) - r.start_time)',
+  experiment_name: '(SELECT e.name FROM experiments AS e WHERE e.experiment_id = r.experiment_id)',
+  workflow_name: '(SELECT w.workflow_name FROM workflow_runs AS w WHERE w.workflow_run_id = r.workflow_run_id)',
+  step_name: 'r.step_name',
+  entry_point: "nullif(r.entry_point, '')",
+};
+const BATON_ORDER_TERM = new RegExp(
+  `^\\s*(?:attributes?\\.|attr\\.)?(${BATON_ORDER_KEYS.join('|')})(?:\\s+(ASC|DESC))?\\s*$`,
+  'i',
+);
+
+export interface HistorySearchQuery {
+  filter?: string;
+  orderBy?: readonly string[];
+  experimentIds?: readonly string[];
+  statuses?: readonly string[];
+  /** Runs of workflow runs of this workflow (workflow_runs.workflow_name). */
+  workflowName?: string;
+  /** Runs a workflow run made or reused (its steps' runs). Must be a full id. */
+  workflowRunId?: string;
+  /** start_time bounds, epoch ms, inclusive. */
+  startedAfter?: number;
+  startedBefore?: number;
+  runViewType?: RunViewType;
+  offset?: number;
+  /** Page size, default 100, at most 50000. */
+  limit?: number;
+  /** "Now" for the duration of runs still going (default Date.now()). */
+  now?: number;
+}
+
+export interface CompiledHistorySearch {
+  sql: string;
+  params: SqlValue[];
+  countSql: string;
+  countParams: SqlValue[];
+  offset: number;
+  limit: number;
+}
+
+/** Parses order_by items, Baton's extra keys among MLflow's; errors name the item. */
+export function parseHistoryOrderBy(items: readonly string[] | undefined): HistoryOrderTerm[] {
+  const terms: HistoryOrderTerm[] = [];
+  const seen = new Set<string>();
+  const mlflowItems: { index: number; item: string }[] = [];
+  (items ?? []).forEach((item, index) => {
+    const m = BATON_ORDER_TERM.exec(item);
+    if (!m) {
+      mlflowItems.push({ index, item });
+      return;
+    }
+    const key = m[1]!.toLowerCase() as BatonOrderKey;
+    if (seen.has(key)) {
+      throw new AppError('FILTER_INVALID', `Invalid order_by '${item}': duplicate column ${key} (order_by item ${index + 1}).`, {
+        kind: 'order_by',
+        expression: item,
+        position: item.indexOf(m[1]!),
+        token: m[1]!,
+      });
+    }
+    seen.add(key);
+    terms[index] = { type: 'baton', key, ascending: (m[2] ?? 'ASC').toUpperCase() === 'ASC', implicit: false };
+  });
+  // The MLflow terms are parsed together (duplicates are found across them), then put back in place.
+  const parsed = parseOrderBy(mlflowItems.map((x) => x.item));
+  mlflowItems.forEach((x, i) => (terms[x.index] = parsed[i]!));
+  return [...terms, ...parsed.slice(mlflowItems.length)];
+}
+
+/** Compiles the history table's search: MLflow's filter and order plus the table's own filters. */
+export function compileHistorySearch(q: HistorySearchQuery): CompiledHistorySearch {
+  const view = checkView(q.runViewType);
+  const experimentIds = q.experimentIds === undefined ? undefined : checkExperimentIds(q.experimentIds);
+  const clauses = parseFilter(q.filter);
+  const terms = parseHistoryOrderBy(q.orderBy);
+  const limit = q.limit ?? 100;
+  const offset = q.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_MAX_RESULTS_THRESHOLD) {
+    throw new AppError('USAGE', `Invalid limit ${String(limit)}: it must be an integer from 1 to ${SEARCH_MAX_RESULTS_THRESHOLD}.`);
+  }
+  if (!Number.isInteger(offset) || offset < 0) throw new AppError('USAGE', `Invalid offset ${String(offset)}: it must be a non-negative integer.`);
+  const p = compileParts(experimentIds, view, clauses, terms, q.now ?? Date.now());
+  if (q.statuses !== undefined) {
+    const bad = q.statuses.find((s) => !RUN_STATUS_VALUES.includes(s));
+    if (bad !== undefined) throw new AppError('USAGE', `Invalid status '${bad}': use ${RUN_STATUS_VALUES.join(', ')}.`);
+    const statuses = [...new Set(q.statuses)];
+    p.where.push(statuses.length ? `r.status IN (${statuses.map(() => '?').join(', ')})` : '0');
+    p.whereParams.push(...statuses);
+  }
+  if (q.workflowName !== undefined) {
+    p.where.push('r.workflow_run_id IN (SELECT w.workflow_run_id FROM workflow_runs AS w WHERE w.workflow_name = ?)');
+    p.whereParams.push(q.workflowName);
+  }
+  if (q.workflowRunId !== undefined) {
+    // The runs it made and the earlier runs its cached steps reused.
+    p.where.push(
+      'r.run_id IN (SELECT x.run_id FROM runs AS x WHERE x.workflow_run_id = ? UNION SELECT s.run_id FROM workflow_steps AS s WHERE s.workflow_run_id = ? AND s.run_id IS NOT NULL)',
+    );
+    p.whereParams.push(q.workflowRunId, q.workflowRunId);
+  }
+  for (const [bound, op] of [
+    [q.startedAfter, '>='],
+    [q.startedBefore, '<='],
+  ] as const) {
+    if (bound === undefined) continue;
+    if (!Number.isFinite(bound)) throw new AppError('USAGE', `Invalid start time bound ${String(bound)}: expected epoch milliseconds.`);
+    p.where.push(`r.start_time ${op} ?`);
+    p.whereParams.push(bound);
+  }
+  const whereSql = p.where.length ? `\nWHERE ${p.where.join('\n  AND ')}` : '';
+  return {
+    sql: selectSql(p),
+    params: [...p.joinParams, ...p.whereParams, ...p.orderParams, limit, offset],
+    countSql: `SELECT count(*) AS run_id FROM runs AS r${whereSql}`,
+    countParams: [...p.whereParams],
+    offset,
+    limit,
+  };
+}
+
+const RUN_STATUS_VALUES: readonly string[] = ['SCHEDULED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'];
+
+/** One page of the history table's search and the number of runs matching in all. */
+export function searchHistory(db: Db, q: HistorySearchQuery): { runIds: string[]; total: number; offset: number } {
+  const c = compileHistorySearch(q);
+  const runIds = statement(db, c.sql)
+    .all(...c.params)
+    .map((r) => r.run_id);
+  const total = (statement(db, c.countSql).get(...c.countParams) as unknown as { run_id: number }).run_id;
+  return { runIds, total, offset: c.offset };
 }
 
 /** Runs a search and returns one page of run ids in order. */

@@ -1,6 +1,8 @@
 import type { Db } from './db.js';
 import { openDatabase } from './db.js';
-import { searchRuns } from './search.js';
+import { HistoryQueries } from './history.js';
+import { searchHistory, searchRuns } from './search.js';
+import type { HistorySearchQuery } from './search.js';
 import type { SearchRunsQuery } from './search.js';
 import { AppError } from '../../../common/errors.js';
 import type {
@@ -14,6 +16,56 @@ import type {
 } from '../../../common/types.js';
 
 export const DEFAULT_EXPERIMENT_ID = '0';
+
+/** Steps per metric tile (1 << TILE_SHIFT); see migration 3. */
+export const TILE_SHIFT = 10;
+const LOWER = '(excluded.lo_value IS NOT NULL AND (lo_value IS NULL OR excluded.lo_value < lo_value))';
+const HIGHER = '(excluded.hi_value IS NOT NULL AND (hi_value IS NULL OR excluded.hi_value > hi_value))';
+const EARLIER_NAN =
+  '(excluded.nan_step IS NOT NULL AND (nan_step IS NULL OR excluded.nan_step < nan_step OR (excluded.nan_step = nan_step AND excluded.nan_ts < nan_ts)))';
+
+interface TileSummary {
+  key: string;
+  tile: number;
+  n: number;
+  loV: number | null;
+  loS: number | null;
+  loT: number | null;
+  hiV: number | null;
+  hiS: number | null;
+  hiT: number | null;
+  nanS: number | null;
+  nanT: number | null;
+}
+
+/** Adds a point to its tile's summary for this batch (value NaN for a NaN point). */
+function addToTile(tiles: Map<string, TileSummary>, key: string, step: number, timestamp: number, value: number): void {
+  const tile = Math.floor(step / (1 << TILE_SHIFT));
+  const id = `${tile}\u0000${key}`;
+  let t = tiles.get(id);
+  if (!t) {
+    t = { key, tile, n: 0, loV: null, loS: null, loT: null, hiV: null, hiS: null, hiT: null, nanS: null, nanT: null };
+    tiles.set(id, t);
+  }
+  t.n++;
+  if (Number.isNaN(value)) {
+    if (t.nanS === null || step < t.nanS || (step === t.nanS && timestamp < t.nanT!)) {
+      t.nanS = step;
+      t.nanT = timestamp;
+    }
+    return;
+  }
+  if (t.loV === null || value < t.loV) {
+    t.loV = value;
+    t.loS = step;
+    t.loT = timestamp;
+  }
+  if (t.hiV === null || value > t.hiV) {
+    t.hiV = value;
+    t.hiS = step;
+    t.hiT = timestamp;
+  }
+}
 export const DEFAULT_EXPERIMENT_NAME = 'Default';
 
 export interface ExperimentRecord {
@@ -123,6 +175,8 @@ export function uriToPath(uri: string): string {
  */
 export class Store {
   readonly db: Db;
+  /** The history views' queries (runs table, run page, charts, lineage). */
+  readonly history: HistoryQueries;
   private readonly s;
 
   constructor(
@@ -131,6 +185,7 @@ export class Store {
   ) {
     this.db = openDatabase(file);
     const db = this.db;
+    this.history = new HistoryQueries(db);
     this.s = {
       expByName: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE name = ?'),
       expById: db.prepare<[number], ExperimentRow>('SELECT * FROM experiments WHERE experiment_id = ?'),
@@ -167,7 +222,26 @@ export class Store {
             OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp
                 AND excluded.value > latest_metrics.value)`,
       ),
+      // A tile's summary grows with each batch (see migration 3); SET expressions read the old row.
+      tileUpsert: db.prepare(
+        `INSERT INTO metric_tiles (run_id, key, tile, n, lo_value, lo_step, lo_ts, hi_value, hi_step, hi_ts, nan_step, nan_ts)
+         VALUES (@runId, @key, @tile, @n, @loV, @loS, @loT, @hiV, @hiS, @hiT, @nanS, @nanT)
+         ON CONFLICT (run_id, key, tile) DO UPDATE SET
+           n = n + excluded.n,
+           lo_value = CASE WHEN ${LOWER} THEN excluded.lo_value ELSE lo_value END,
+           lo_step = CASE WHEN ${LOWER} THEN excluded.lo_step ELSE lo_step END,
+           lo_ts = CASE WHEN ${LOWER} THEN excluded.lo_ts ELSE lo_ts END,
+           hi_value = CASE WHEN ${HIGHER} THEN excluded.hi_value ELSE hi_value END,
+           hi_step = CASE WHEN ${HIGHER} THEN excluded.hi_step ELSE hi_step END,
+           hi_ts = CASE WHEN ${HIGHER} THEN excluded.hi_ts ELSE hi_ts END,
+           nan_step = CASE WHEN ${EARLIER_NAN} THEN excluded.nan_step ELSE nan_step END,
+           nan_ts = CASE WHEN ${EARLIER_NAN} THEN excluded.nan_ts ELSE nan_ts END`,
+      ),
+      tileDelete: db.prepare('DELETE FROM metric_tiles WHERE run_id = ? AND key = ?'),
       runGet: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_id = ?'),
+      runLaunchParams: db.prepare<[string], { key: string; value: string }>(
+        'SELECT key, value FROM params WHERE run_id = ? AND pos < 1000000 ORDER BY pos, key',
+      ),
       runParams: db.prepare<[string], { key: string; value: string }>(
         'SELECT key, value FROM params WHERE run_id = ? ORDER BY pos, key',
       ),
@@ -377,11 +451,13 @@ export class Store {
     // The latest value per key is found here first, so a batch upserts latest_metrics once per key
     // (not once per point): same order as the SQL guard, by step, then timestamp, then value.
     const latest = new Map<string, { v: number; nan: number; timestamp: number; step: number }>();
+    const tiles = new Map<string, TileSummary>();
     this.db.transaction(() => {
       for (const m of metrics) {
         const nan = Number.isNaN(m.value) ? 1 : 0;
         const v = nan ? 0 : m.value;
         this.s.metricInsert.run(runId, m.key, v, nan, m.timestamp, m.step);
+        addToTile(tiles, m.key, m.step, m.timestamp, nan ? NaN : v);
         const cur = latest.get(m.key);
         if (
           !cur ||
@@ -392,6 +468,7 @@ export class Store {
         }
       }
       for (const [key, l] of latest) this.s.latestUpsert.run(runId, key, l.v, l.nan, l.timestamp, l.step);
+      for (const t of tiles.values()) this.s.tileUpsert.run({ runId, ...t });
     })();
     if (metrics.length) this.noteWrites(metrics.length);
   }
@@ -425,6 +502,7 @@ export class Store {
     this.db.transaction(() => {
       this.s.metricDelete.run(runId, key);
       this.s.latestDelete.run(runId, key);
+      this.s.tileDelete.run(runId, key);
       this.logMetrics(runId, points);
     })();
   }
@@ -456,6 +534,71 @@ export class Store {
   /** Soft delete and restore, as MLflow's lifecycle_stage. */
   setRunLifecycle(runId: string, stage: 'active' | 'deleted'): void {
     this.s.runLifecycle.run(stage, runId);
+  }
+
+  /**
+   * Deletes or restores runs in one transaction: every id must exist and (to delete) none may be
+   * SCHEDULED or RUNNING, else nothing changes. Returns the ids whose stage changed.
+   */
+  setRunsLifecycle(runIds: readonly string[], stage: 'active' | 'deleted'): string[] {
+    return this.db
+      .transaction(() => {
+        const missing: string[] = [];
+        const active: string[] = [];
+        const rows = runIds.map((id) => {
+          const row = this.s.runGet.get(id);
+          if (!row) missing.push(id);
+          else if (stage === 'deleted' && (row.status === 'RUNNING' || row.status === 'SCHEDULED')) active.push(`${id} (${row.status})`);
+          return row;
+        });
+        if (missing.length) {
+          throw new AppError('RUN_NOT_FOUND', `${missing.length === 1 ? 'Run' : 'Runs'} not found: ${missing.join(', ')}. Nothing was changed.`, {
+            runIds: missing,
+          });
+        }
+        if (active.length) {
+          throw new AppError(
+            'RUN_ACTIVE',
+            `Cannot delete ${active.length === 1 ? 'a run that is' : 'runs that are'} still going: ${active.join(', ')}. Cancel ${active.length === 1 ? 'it' : 'them'} first (or mark ${active.length === 1 ? 'it' : 'them'} failed if the process is gone). Nothing was changed.`,
+            { runIds: active.map((a) => a.split(' ')[0]) },
+          );
+        }
+        const changed: string[] = [];
+        for (const row of rows) {
+          if (row!.lifecycle_stage === stage) continue;
+          this.s.runLifecycle.run(stage, row!.run_id);
+          changed.push(row!.run_id);
+        }
+        return changed;
+      })
+      .immediate();
+  }
+
+  /** Renames a run and/or sets its note (`mlflow.note.content`; empty removes it) in one transaction. */
+  updateRun(runId: string, u: { name?: string; note?: string }): void {
+    this.db.transaction(() => {
+      if (u.name !== undefined) {
+        this.s.runRename.run(u.name, runId);
+        this.s.tagUpsert.run(runId, 'mlflow.runName', u.name);
+      }
+      if (u.note !== undefined) {
+        if (u.note === '') this.s.tagDelete.run(runId, 'mlflow.note.content');
+        else this.s.tagUpsert.run(runId, 'mlflow.note.content', u.note);
+      }
+    })();
+  }
+
+  /** The parameters a run was launched with (not those its script logged later through the tracking API). */
+  launchParams(runId: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const p of this.s.runLaunchParams.all(runId)) out[p.key] = p.value;
+    return out;
+  }
+
+  /** The runs table's search: a page of records, and how many runs match in all. */
+  searchHistory(q: HistorySearchQuery): { runs: RunRecord[]; total: number; offset: number } {
+    const r = searchHistory(this.db, q);
+    return { runs: this.recordsFor(r.runIds).map((x) => x.run), total: r.total, offset: r.offset };
   }
 
   requestCancel(runId: string): void {

@@ -21,6 +21,15 @@ export function estimateNodeHeight(node: AppNode, inputCount = 0): number {
   return 64 + rows * 22;
 }
 
+/**
+ * A full step node's height in px for a number of port rows (styles.css: head 26, sub line 23,
+ * ports 6 + 21 a row, border 2). A light step (zoomed out) takes this box, so the graph keeps its
+ * shape when the level of detail changes.
+ */
+export function fullStepHeight(rows: number): number {
+  return 57 + 21 * Math.max(1, rows);
+}
+
 /** The box around all nodes: measured sizes where React Flow has them, estimates elsewhere. */
 export function graphBounds(nodes: readonly AppNode[], inputCount = 0): { x: number; y: number; width: number; height: number } {
   if (!nodes.length) return { x: 0, y: 0, width: 0, height: 0 };

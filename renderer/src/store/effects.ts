@@ -5,15 +5,29 @@
  * Returns a function that undoes all of it (a closed window, the end of a test).
  */
 import type { Api } from '../../../common/api/contract.js';
-import { isStepNode, stepNodes } from '../graph/types.js';
+import { stepNodes } from '../graph/types.js';
 import { joinPath } from '../lib/paths.js';
 import type { AppStore } from './create-store.js';
-import { currentYaml, resolveProjectDir, selectedStepName } from './selectors.js';
+import { currentYaml, referencedProjectDirs, sameStepData, selectedStepName } from './selectors.js';
 import type { AppState } from './types.js';
 
 export interface EffectsOptions {
   /** Quiet time after the last edit before the document is validated. */
   validateDelayMs?: number;
+}
+
+/**
+ * Runs `f` when the page is idle (requestIdleCallback, at most `timeoutMs` later), or at once where
+ * there is no such thing (Node, in tests). Returns a cancel function.
+ */
+function whenIdle(f: () => void, timeoutMs: number): () => void {
+  const g = globalThis as { requestIdleCallback?: (cb: () => void, o: { timeout: number }) => number; cancelIdleCallback?: (h: number) => void };
+  if (!g.requestIdleCallback || !g.cancelIdleCallback) {
+    f();
+    return () => {};
+  }
+  const h = g.requestIdleCallback(f, { timeout: timeoutMs });
+  return () => g.cancelIdleCallback?.(h);
 }
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'KILLED', 'SKIPPED', 'CACHED']);
@@ -53,15 +67,22 @@ export function startEffects(store: AppStore, api: Api, opts: EffectsOptions = {
   );
 
   // Validation ---------------------------------------------------------------------------------
+  // Only an edit of what the file says schedules it: a drag, React Flow's measurements and
+  // selection make new nodes arrays with the same step data (sameStepData), and serialising a
+  // big workflow to YAML takes 50–200 ms. `docSeq` counts those edits, so an answer that arrives
+  // after another edit is dropped without serialising the document again to find out.
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let cancelIdle: (() => void) | null = null;
+  let docSeq = 0;
   let requested: string | null = null;
   const validate = async (): Promise<void> => {
-    timer = null;
+    cancelIdle = null;
     const s = get();
     if (!stepNodes(s.nodes).length) {
       if (s.validation) s.setValidation(null);
       return;
     }
+    const seq = docSeq;
     const yaml = currentYaml(s);
     if (s.validation?.yaml === yaml || requested === yaml) return;
     requested = yaml;
@@ -69,32 +90,37 @@ export function startEffects(store: AppStore, api: Api, opts: EffectsOptions = {
     const file = s.file ?? joinPath(s.appInfo?.home ?? '/', 'untitled.yaml');
     const r = await api.call('workflows.validate', { file, yaml });
     if (requested === yaml) requested = null;
-    if (!r.ok || currentYaml(get()) !== yaml) return;
+    if (!r.ok || seq !== docSeq) return;
     get().setValidation({ yaml, problems: r.value.problems });
   };
   const scheduleValidation = (): void => {
+    docSeq++;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void validate(), delay);
+    cancelIdle?.();
+    cancelIdle = null;
+    timer = setTimeout(() => {
+      timer = null;
+      // Then when the page is idle (a document just opened is still being drawn), within a second.
+      cancelIdle = whenIdle(() => void validate(), 1000);
+    }, delay);
   };
+  const documentChanged = (s: AppState, prev: AppState): boolean =>
+    s.inputs !== prev.inputs || s.meta !== prev.meta || s.file !== prev.file || !sameStepData(s.nodes, prev.nodes);
   offs.push(
     store.subscribe((s, prev) => {
-      if (s.nodes !== prev.nodes || s.inputs !== prev.inputs || s.meta !== prev.meta || s.file !== prev.file) scheduleValidation();
+      if (s.nodes === prev.nodes && s.inputs === prev.inputs && s.meta === prev.meta && s.file === prev.file) return;
+      if (documentChanged(s, prev)) {
+        scheduleValidation();
+        openReferencedProjects(s);
+      }
     }),
   );
 
   // Projects named by steps are opened so nodes know their parameters -----------------------------
-  const openReferencedProjects = (s: AppState): void => {
-    for (const n of s.nodes) {
-      if (!isStepNode(n)) continue;
-      const dir = resolveProjectDir(s, n.data.project);
-      if (dir && !s.projects[dir]) void s.openProject(dir);
-    }
-  };
-  offs.push(
-    store.subscribe((s, prev) => {
-      if (s.nodes !== prev.nodes || s.file !== prev.file) openReferencedProjects(s);
-    }),
-  );
+  // (run for edits of step data only, and per distinct project, not per step).
+  function openReferencedProjects(s: AppState): void {
+    for (const dir of referencedProjectDirs(s)) if (!s.projects[dir]) void s.openProject(dir);
+  }
 
   // The log panel follows the selected step, or the step that started last ------------------------
   const followLog = (s: AppState, prev: AppState): void => {
@@ -120,6 +146,7 @@ export function startEffects(store: AppStore, api: Api, opts: EffectsOptions = {
 
   return () => {
     if (timer) clearTimeout(timer);
+    cancelIdle?.();
     for (const off of offs) off();
   };
 }

@@ -63,6 +63,38 @@ export function currentYaml(s: Pick<AppState, 'meta' | 'inputs' | 'nodes'>): str
   return workflowToYaml(currentSpec(s));
 }
 
+/**
+ * Whether two nodes arrays hold the same steps, in the same order, with the same data objects —
+ * i.e. the same workflow file (positions, sizes, selection and the inputs node are not in it).
+ * Step data is immutable and only replaced by an edit, so a drag or one of React Flow's
+ * measurements leaves this true, in one cheap pass of identity checks.
+ */
+export function sameStepData(a: readonly AppNode[], b: readonly AppNode[]): boolean {
+  if (a === b) return true;
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < a.length && !isStepNode(a[i]!)) i++;
+    while (j < b.length && !isStepNode(b[j]!)) j++;
+    if (i === a.length || j === b.length) return i === a.length && j === b.length;
+    if (a[i]!.data !== b[j]!.data) return false;
+    i++;
+    j++;
+  }
+}
+
+/** The distinct project folders the steps name (resolved; steps whose folder cannot be known yet are left out). */
+export function referencedProjectDirs(s: Pick<AppState, 'file' | 'nodes'>): string[] {
+  const named = new Set<string>();
+  for (const n of s.nodes) if (isStepNode(n)) named.add(n.data.project);
+  const dirs = new Set<string>();
+  for (const project of named) {
+    const dir = resolveProjectDir(s, project);
+    if (dir) dirs.add(dir);
+  }
+  return [...dirs];
+}
+
 export function isDirty(s: Pick<AppState, 'docVersion' | 'savedVersion'>): boolean {
   return s.docVersion !== s.savedVersion;
 }
@@ -76,6 +108,16 @@ export function selectedStepName(s: Pick<AppState, 'selection' | 'nodes'>): stri
   if (s.selection.nodes.length !== 1) return null;
   const id = s.selection.nodes[0] ?? '';
   return s.nodes.some((n) => isStepNode(n) && n.id === id) ? id : null;
+}
+
+/**
+ * Whether a document that has not been drawn yet (no node measured by React Flow) names a project
+ * that is still loading: drawn now, every step would render without its parameters, then again
+ * when they arrive. The canvas holds such a document back (briefly) to draw it once.
+ */
+export function waitsForProjects(s: Pick<AppState, 'nodes' | 'file' | 'projects'>): boolean {
+  if (!s.nodes.length || s.nodes.some((n) => n.measured)) return false;
+  return referencedProjectDirs(s).some((dir) => s.projects[dir]?.status === 'loading');
 }
 
 export interface StepProblems {
@@ -92,18 +134,27 @@ export interface StepProblems {
  */
 export function problemsByStep(yaml: string, problems: readonly Problem[]): StepProblems {
   const out: StepProblems = { byStep: {}, general: [] };
-  const parsed = parseWorkflowYaml(yaml, 'workflow');
-  const steps = (parsed.spec?.steps ?? [])
-    .filter((s) => s.pos)
-    .map((s) => ({ name: s.name, line: s.pos?.line ?? 0 }))
-    .sort((a, b) => a.line - b.line);
-  const stepsLine = parsed.spec?.stepsPos?.line ?? Infinity;
+  // The text is parsed only when a problem needs its line matched to a step (parsing a 500-step
+  // file takes 100–300 ms in a browser; a clean document has nothing to place).
+  let index: { steps: { name: string; line: number }[]; stepsLine: number } | null = null;
+  const stepIndex = () => {
+    if (!index) {
+      const parsed = parseWorkflowYaml(yaml, 'workflow');
+      const steps = (parsed.spec?.steps ?? [])
+        .filter((s) => s.pos)
+        .map((s) => ({ name: s.name, line: s.pos?.line ?? 0 }))
+        .sort((a, b) => a.line - b.line);
+      index = { steps, stepsLine: parsed.spec?.stepsPos?.line ?? Infinity };
+    }
+    return index;
+  };
   for (const p of problems) {
     let owner: string | null = null;
     const named = /^step "([^"]+)"/.exec(p.message)?.[1];
     if (named !== undefined) owner = named;
-    else if (p.line !== undefined && p.line > stepsLine) {
-      for (const s of steps) if (s.line <= p.line) owner = s.name;
+    else if (p.line !== undefined) {
+      const { steps, stepsLine } = stepIndex();
+      if (p.line > stepsLine) for (const s of steps) if (s.line <= p.line) owner = s.name;
     }
     if (owner === null) out.general.push(p);
     else (out.byStep[owner] ??= []).push(p);

@@ -4,8 +4,8 @@
  * connection says why. Deletion goes through the store's own shortcut (one undo step, references
  * cleaned up), so React Flow's delete key is off.
  */
-import { useCallback, useEffect, useLayoutEffect } from 'react';
-import type { DragEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { DragEvent, RefObject } from 'react';
 import {
   Background,
   BackgroundVariant,
@@ -16,18 +16,21 @@ import {
   getViewportForBounds,
   useNodesInitialized,
   useReactFlow,
+  useStore,
   useStoreApi,
 } from '@xyflow/react';
-import type { Connection, Edge, NodeTypes, OnConnectEnd } from '@xyflow/react';
+import type { Connection, Edge, EdgeTypes, NodeTypes, OnConnectEnd } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { graphBounds } from '../../graph/convert.js';
 import type { AppEdge, AppNode } from '../../graph/types.js';
 import { isStepNode } from '../../graph/types.js';
 import { useAppStore, useAppStoreApi } from '../../store/context.js';
-import { statusLabel } from '../../store/selectors.js';
+import { statusLabel, waitsForProjects } from '../../store/selectors.js';
 import { DRAG_MIME } from '../../hooks/useAddStep.js';
 import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
+import { CanvasEdgeMemo } from './CanvasEdge.js';
+import { DetailContext, detailForZoom } from './detail.js';
 import { InputsNodeMemo } from './InputsNode.js';
 import { StepNodeMemo } from './StepNode.js';
 import { useFrameNodeChanges } from './useFrameNodeChanges.js';
@@ -35,9 +38,44 @@ import './canvas.css';
 
 // At module scope, so React Flow never sees a new object (which would remount every node).
 const nodeTypes: NodeTypes = { step: StepNodeMemo, inputs: InputsNodeMemo };
-/** Above this many nodes only those in view are rendered (React Flow's onlyRenderVisibleElements). */
+const edgeTypes: EdgeTypes = { default: CanvasEdgeMemo };
+const NO_NODES: AppNode[] = [];
+const NO_EDGES: AppEdge[] = [];
+/** The longest a just-opened document waits for its projects before it is drawn anyway. */
+export const PROJECTS_WAIT_MS = 1500;
+/**
+ * Above this many nodes only those in view are rendered (React Flow's onlyRenderVisibleElements) —
+ * in full detail. Light steps (zoomed out) are cheap enough to keep all in the DOM, and culling
+ * would mount, measure and unmount dozens of them in every frame of a pan across the whole graph.
+ */
 const CULL_ABOVE = 150;
 const MIN_ZOOM = 0.15;
+
+/** Holds a just-opened document back until its projects are open (at most PROJECTS_WAIT_MS). */
+function useProjectsSettled(): boolean {
+  const waiting = useAppStore(waitsForProjects);
+  const doc = useAppStore((s) => s.savedVersion);
+  const [gaveUpOn, setGaveUpOn] = useState<number | null>(null);
+  useEffect(() => {
+    if (!waiting) return;
+    const t = setTimeout(() => setGaveUpOn(doc), PROJECTS_WAIT_MS);
+    return () => clearTimeout(t);
+  }, [waiting, doc]);
+  return !waiting || gaveUpOn === doc;
+}
+
+/**
+ * Light steps' names stay readable when zoomed far out: their font grows as the zoom shrinks (about
+ * 12 px on screen, between 30 and 80 px on the canvas), set as one CSS variable on the canvas.
+ * Whole pixels, so a pan (same zoom) restyles nothing.
+ */
+function LightTitleScale({ target }: { target: RefObject<HTMLDivElement | null> }) {
+  const px = useStore((s) => Math.round(Math.min(80, Math.max(30, 12 / s.transform[2]))));
+  useLayoutEffect(() => {
+    target.current?.style.setProperty('--lod-title', `${px}px`);
+  }, [px, target]);
+  return null;
+}
 
 function toConnection(c: Connection | Edge): Connection {
   return { source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? null, targetHandle: c.targetHandle ?? null };
@@ -60,6 +98,10 @@ export function Canvas() {
   const flow = useReactFlow<AppNode, AppEdge>();
   const initialized = useNodesInitialized();
   const onNodesChangeFramed = useFrameNodeChanges(onNodesChange);
+  // One subscription to the zoom for the whole canvas; nodes and edges read the level from context.
+  const detail = useStore((s) => detailForZoom(s.transform[2]));
+  const settled = useProjectsSettled();
+  const canvasRef = useRef<HTMLDivElement>(null);
 
   // A workflow opened without positions is laid out once React Flow has measured its nodes.
   const layout = useLayoutAndFit();
@@ -133,31 +175,35 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
-      <ReactFlow<AppNode, AppEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChangeFramed}
-        onEdgesChange={onEdgesChange}
-        onConnect={connect}
-        onConnectEnd={onConnectEnd}
-        isValidConnection={isValidConnection}
-        deleteKeyCode={null}
-        connectionLineType={ConnectionLineType.Bezier}
-        connectionRadius={24}
-        fitView
-        fitViewOptions={FIT_OPTIONS}
-        minZoom={MIN_ZOOM}
-        maxZoom={2}
-        colorMode="system"
-        attributionPosition="bottom-left"
-        onlyRenderVisibleElements={nodes.length > CULL_ABOVE}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
-        <Controls position="bottom-left" showInteractive={false} style={{ marginBottom: 28 }} />
-        <MiniMap position="bottom-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="var(--mm-mask)" style={{ width: 150, height: 96 }} />
-      </ReactFlow>
+    <div ref={canvasRef} className="canvas" data-testid="canvas" data-detail={detail} data-needs-layout={needsLayout} onDragOver={onDragOver} onDrop={onDrop}>
+      <DetailContext.Provider value={detail}>
+        <ReactFlow<AppNode, AppEdge>
+          nodes={settled ? nodes : NO_NODES}
+          edges={settled ? edges : NO_EDGES}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChangeFramed}
+          onEdgesChange={onEdgesChange}
+          onConnect={connect}
+          onConnectEnd={onConnectEnd}
+          isValidConnection={isValidConnection}
+          deleteKeyCode={null}
+          connectionLineType={ConnectionLineType.Bezier}
+          connectionRadius={24}
+          fitView
+          fitViewOptions={FIT_OPTIONS}
+          minZoom={MIN_ZOOM}
+          maxZoom={2}
+          colorMode="system"
+          attributionPosition="bottom-left"
+          onlyRenderVisibleElements={nodes.length > CULL_ABOVE && detail === 'full'}
+        >
+          <LightTitleScale target={canvasRef} />
+          <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
+          <Controls position="bottom-left" showInteractive={false} style={{ marginBottom: 28 }} />
+          <MiniMap position="bottom-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="var(--mm-mask)" style={{ width: 150, height: 96 }} />
+        </ReactFlow>
+      </DetailContext.Provider>
       {!hasSteps && (
         <div className="canvas-hint" data-testid="canvas-empty">
           <div className="hint-title">An empty workflow</div>

@@ -3,18 +3,24 @@
  * required marked, bound or literal); output handles for run attributes (run_id, artifact_dir,
  * artifact_uri, metrics/params/tags seen on its runs or added by hand); its status, elapsed time
  * and latest metrics. Memoised; subscribes only to its own pieces of the store.
+ *
+ * Zoomed out (detail.ts) it is drawn light: the same box with its name, entry point and status
+ * colour, and only the handles its edges attach to, stacked hidden at the middle of its left
+ * (inputs) and right (outputs) sides, so edges still end on the step.
  */
 import { memo, useMemo, useState } from 'react';
 import { Handle, Position } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import { StatusBadge } from '../../components/StatusBadge.js';
 import { Elapsed } from '../../components/Elapsed.js';
+import { fullStepHeight } from '../../graph/convert.js';
 import type { StepNode } from '../../graph/types.js';
 import { handleIds } from '../../graph/types.js';
 import { parseOutputAttr } from '../../graph/wiring.js';
 import { useAppStore } from '../../store/context.js';
 import { groupedProblems, usedOutputsIndex } from '../../store/derived.js';
 import { entryPointFor, projectEntryFor, statusLabel } from '../../store/selectors.js';
+import { useDetail } from './detail.js';
 import { useHandlesChanged } from './useHandlesChanged.js';
 import { paramRows } from '../../lib/step-checks.js';
 import { basename } from '../../lib/paths.js';
@@ -108,16 +114,55 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
     return list.filter((x) => !outputs.includes(x));
   }, [known, params, outputs]);
 
-  // Handles appear and disappear with parameters and outputs: tell React Flow to re-measure them.
-  useHandlesChanged(id, `${params.map((p) => p.name).join(',')}|${outputs.join(',')}`);
-
+  const detail = useDetail();
   const status = run?.status;
   const label = statusLabel(status);
+  // Light: only the handles edges attach to (a parameter that reads a reference, an output another
+  // step reads, the ordering pair).
+  const lightTargets = useMemo(() => (detail === 'light' ? params.filter((p) => p.refs.length > 0).map((p) => p.name) : NO_KEYS), [detail, params]);
+
+  // Handles appear and disappear with parameters, outputs and the detail level: tell React Flow to
+  // re-measure them (a light step has the full one's size, so its ResizeObserver would not notice).
+  useHandlesChanged(id, detail === 'light' ? `light|${lightTargets.join(',')}|${used.join(',')}` : `full|${params.map((p) => p.name).join(',')}|${outputs.join(',')}`);
+
+  if (detail === 'light') {
+    return (
+      <div
+        className={`step-node lod status-${label}${selected ? ' selected' : ''}`}
+        style={{ height: fullStepHeight(Math.max(params.length, outputs.length + 1)) }}
+        data-testid={`step-node-${id}`}
+        data-status={label}
+        data-detail="light"
+      >
+        <div className={`lod-band dot-${label}`} />
+        <div className="lod-body">
+          <span className="sn-name" title={data.description ?? data.name} data-testid={`step-title-${data.name}`}>
+            {data.name}
+          </span>
+          <span className="lod-ep">{data.entryPoint}</span>
+          {problemCount > 0 && (
+            <span className="lod-problems" data-testid={`problems-${id}`}>
+              ⚠ {problemCount}
+            </span>
+          )}
+        </div>
+        <Handle type="target" position={Position.Left} id={handleIds.needsIn} className="lod-handle" />
+        {lightTargets.map((name) => (
+          <Handle key={name} type="target" position={Position.Left} id={handleIds.param(name)} className="lod-handle" />
+        ))}
+        <Handle type="source" position={Position.Right} id={handleIds.needsOut} className="lod-handle" />
+        {used.map((attr) => (
+          <Handle key={attr} type="source" position={Position.Right} id={handleIds.output(attr)} className="lod-handle" />
+        ))}
+      </div>
+    );
+  }
+
   const metrics = Object.entries(run?.metrics ?? {}).slice(0, 4);
   const epMissing = projectStatus === 'ready' && ep === null;
 
   return (
-    <div className={`step-node status-${label}${selected ? ' selected' : ''}`} data-testid={`step-node-${id}`} data-status={label}>
+    <div className={`step-node status-${label}${selected ? ' selected' : ''}`} data-testid={`step-node-${id}`} data-status={label} data-detail="full">
       <div className="sn-head">
         <Handle
           type="target"

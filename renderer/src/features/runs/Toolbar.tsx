@@ -1,4 +1,5 @@
 /** The top bar: file commands, editing commands, and running (run, cancel, the one-click reruns). */
+import type { ReactNode } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { Elapsed } from '../../components/Elapsed.js';
@@ -10,7 +11,8 @@ import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 const MOD = isMac ? '⌘' : 'Ctrl+';
 
-export function Toolbar() {
+/** `viewSwitch`: the Editor | History switch, shown after the brand. */
+export function Toolbar({ viewSwitch }: { viewSwitch?: ReactNode } = {}) {
   const flow = useReactFlow();
   const t = useAppStore(
     useShallow((s) => ({
@@ -53,6 +55,7 @@ export function Toolbar() {
       <div className="brand" title="Baton — MLflow Project workflows">
         <span className="brand-mark">◆</span> Baton
       </div>
+      {viewSwitch}
       <div className="tb-group">
         <button className="btn" data-testid="btn-new" onClick={() => a.newWorkflow()} title="New workflow">
           New

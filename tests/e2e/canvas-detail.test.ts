@@ -1,0 +1,174 @@
+/**
+ * The canvas's level of detail and worker auto-layout in Chromium (docs/ui.md, "Level of detail").
+ * The example workflow, copied without its layout sidecar, is reopened by a fresh `baton ui`: it is
+ * laid out by ELK in a Web Worker (elkjs's worker script, not the in-page fallback). Then, with the
+ * real mouse wheel, zoomed out below LOW_DETAIL_ZOOM and back in: at each level every edge must end
+ * exactly on its handles (React Flow re-measured them when the level changed) — on the parameter
+ * and output rows in full detail, at the middle of the steps' sides in light detail — and a light
+ * step can still be selected and dragged.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT, tempDir } from '../helpers.js';
+import { Resources, e2eSkipReason, launchBrowser, openApp, screenshot, startHost, waitForStableViewport } from './support.js';
+
+const skip = e2eSkipReason();
+const res = new Resources();
+let browser: Browser;
+
+before(async () => {
+  if (!skip) browser = await launchBrowser();
+});
+after(async () => {
+  await res.closeAll();
+  await browser?.close();
+});
+
+interface EdgeCheck {
+  id: string;
+  /** Distance (flow px) between the edge's ends and the centres of the handle sides it names. */
+  sourceOff: number;
+  targetOff: number;
+  /** Target end relative to the target node: x from its left side, y as a fraction of its height. */
+  targetDy: number;
+}
+
+/**
+ * For every edge drawn: where its path starts and ends (flow coordinates, from the `d` attribute)
+ * against where its handles are in the DOM (the right side of the source handle, the left side of
+ * the target handle, their vertical centres), converted to flow coordinates through the viewport.
+ */
+function measureEdges(page: Page): Promise<EdgeCheck[]> {
+  return page.evaluate(`(() => {
+    const rf = document.querySelector('.react-flow').getBoundingClientRect();
+    const m = /translate\\(([-\\d.]+)px, ([-\\d.]+)px\\) scale\\(([\\d.]+)\\)/.exec(document.querySelector('.react-flow__viewport').style.transform);
+    const [tx, ty, z] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const flow = (x, y) => [(x - rf.left - tx) / z, (y - rf.top - ty) / z];
+    const handle = (node, id, side) => {
+      const el = document.querySelector('.react-flow__node[data-id="' + CSS.escape(node) + '"] .react-flow__handle[data-handleid="' + CSS.escape(id) + '"]');
+      if (!el) return null;
+      const r = el.getBoundingClientRect();
+      return flow(side === 'right' ? r.right : r.left, r.top + r.height / 2);
+    };
+    const out = [];
+    for (const g of document.querySelectorAll('.react-flow__edge')) {
+      const id = g.getAttribute('data-id');
+      const d = g.querySelector('path.react-flow__edge-path').getAttribute('d');
+      const n = d.match(/-?[\\d.]+(e-?\\d+)?/g).map(Number);
+      const [sx, sy, ex, ey] = [n[0], n[1], n[n.length - 2], n[n.length - 1]];
+      const edge = window.__edges[id];
+      const s = handle(edge.source, edge.sourceHandle, 'right');
+      const t = handle(edge.target, edge.targetHandle, 'left');
+      const tn = document.querySelector('.react-flow__node[data-id="' + CSS.escape(edge.target) + '"]').getBoundingClientRect();
+      const [, ty0] = flow(0, tn.top);
+      const [, ty1] = flow(0, tn.bottom);
+      out.push({ id, sourceOff: s ? Math.hypot(s[0] - sx, s[1] - sy) : 1e9, targetOff: t ? Math.hypot(t[0] - ex, t[1] - ey) : 1e9, targetDy: (ey - ty0) / (ty1 - ty0) });
+    }
+    return out;
+  })()`);
+}
+
+async function zoomOf(page: Page): Promise<number> {
+  const t = await page.evaluate<string>(`document.querySelector('.react-flow__viewport').style.transform`);
+  return Number(/scale\(([\d.]+)\)/.exec(t)?.[1]);
+}
+
+/** Wheel at the canvas centre until the zoom is past `target` (down: below it; up: at or above). */
+async function wheelTo(page: Page, target: number, dir: 'in' | 'out'): Promise<void> {
+  const box = await page.locator('.react-flow').boundingBox();
+  assert.ok(box);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 80; i++) {
+    const z = await zoomOf(page);
+    if (dir === 'out' ? z < target : z >= target) break;
+    await page.mouse.wheel(0, dir === 'out' ? 100 : -100);
+    await page.waitForFunction(`Number(/scale\\(([\\d.]+)\\)/.exec(document.querySelector('.react-flow__viewport').style.transform)[1]) !== ${z}`, undefined, { polling: 'raf' });
+  }
+  await waitForStableViewport(page);
+  // Handles re-measured (one React Flow update after the commit that changed the level).
+  await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+}
+
+describe('canvas level of detail and worker layout (Chromium)', { skip }, () => {
+  test('edges stay on their handles at both levels; a light step can be selected and dragged', async () => {
+    const dir = tempDir('baton-e2e-lod-');
+    fs.cpSync(path.join(REPO_ROOT, 'examples'), dir, { recursive: true });
+    for (const f of fs.readdirSync(dir)) if (f.endsWith('.layout.json')) fs.rmSync(path.join(dir, f));
+    const file = path.join(dir, 'workflow.yaml');
+    const host = res.host(await startHost(tempDir('baton-e2e-lod-home-')));
+    await host.call('app.setLastWorkflow', { file });
+    const { page, pageErrors } = res.app(await openApp(browser, host));
+
+    // Laid out by ELK in the worker (no sidecar), then fitted.
+    await page.locator('[data-testid="canvas"][data-needs-layout="false"]').waitFor();
+    await page.getByTestId('step-node-report').waitFor();
+    await waitForStableViewport(page);
+    const scripts = await page.evaluate<string[]>(`performance.getEntriesByType('resource').map((e) => e.name)`);
+    assert.ok(scripts.some((n) => /elk-worker\.min-[\w-]+\.js$/.test(n)), 'the ELK worker script was loaded');
+    assert.ok(!scripts.some((n) => n.includes('elk.bundled')), 'the in-page ELK fallback was not needed');
+
+    // The edges as the store derived them (ids → ends), for the checks in the page.
+    await page.evaluate(`(() => {
+      window.__edges = {};
+      for (const g of document.querySelectorAll('.react-flow__edge')) {
+        const id = g.getAttribute('data-id');
+        const m = /^d:([^.]+)\\.(.+)>([^.]+)\\.(.+)$/.exec(id) || /^i:(.+)>([^.]+)\\.(.+)$/.exec(id) || /^n:(.+)>(.+)$/.exec(id);
+        if (id.startsWith('d:')) window.__edges[id] = { source: m[1], sourceHandle: 'out:' + m[2], target: m[3], targetHandle: 'in:' + m[4] };
+        else if (id.startsWith('i:')) window.__edges[id] = { source: '$inputs', sourceHandle: 'input:' + m[1], target: m[2], targetHandle: 'in:' + m[3] };
+        else window.__edges[id] = { source: m[1], sourceHandle: 'needs-out', target: m[2], targetHandle: 'needs-in' };
+      }
+    })()`);
+
+    const full = await page.getByTestId('canvas').getAttribute('data-detail');
+    assert.equal(full, 'full', `the example opens at an editing zoom (${await zoomOf(page)})`);
+    const atFull = await measureEdges(page);
+    assert.ok(atFull.length >= 8, `${atFull.length} edges`);
+    for (const e of atFull) assert.ok(e.sourceOff < 1.5 && e.targetOff < 1.5, `full: ${JSON.stringify(e)}`);
+    // On the rows: evaluate's test_csv is its second parameter, well below the middle of the step.
+    const csv = atFull.find((e) => e.id === 'd:etl.artifact_dir>evaluate.test_csv');
+    assert.ok(csv && csv.targetDy > 0.5, JSON.stringify(csv));
+
+    await wheelTo(page, 0.45, 'out');
+    assert.equal(await page.getByTestId('canvas').getAttribute('data-detail'), 'light', `zoom ${await zoomOf(page)}`);
+    assert.equal(await page.getByTestId('step-node-evaluate').getAttribute('data-detail'), 'light');
+    assert.equal(await page.locator('.react-flow__node-step .port').count(), 0, 'no rows in light detail');
+    const atLight = await measureEdges(page);
+    assert.equal(atLight.length, atFull.length, 'every edge is still drawn');
+    for (const e of atLight) {
+      assert.ok(e.sourceOff < 1.5 && e.targetOff < 1.5, `light: ${JSON.stringify(e)}`);
+      if (!e.id.startsWith('i:')) assert.ok(Math.abs(e.targetDy - 0.5) < 0.05, `light: ends at the middle of the step: ${JSON.stringify(e)}`);
+    }
+    await screenshot(page, 'lod-light');
+
+    // A light step is selected by a click and moved by a drag (one undo step, the document dirty).
+    const title = page.getByTestId('step-title-train');
+    await title.click();
+    await page.locator('[data-testid="step-node-train"].selected').waitFor();
+    assert.equal(await page.getByTestId('inspector-step-name').inputValue(), 'train');
+    const before = await page.locator('.react-flow__node[data-id="train"]').getAttribute('style');
+    const box = await title.boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + 4, box.y + 4);
+    await page.mouse.down();
+    for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + 4 + i * 5, box.y + 4 + i * 4);
+    await page.mouse.up();
+    await page.getByTestId('dirty-indicator').waitFor();
+    // The drag's last move reaches the store in the next animation frame (useFrameNodeChanges).
+    await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+    assert.notEqual(await page.locator('.react-flow__node[data-id="train"]').getAttribute('style'), before);
+    for (const e of await measureEdges(page)) assert.ok(e.sourceOff < 1.5 && e.targetOff < 1.5, `after the drag: ${JSON.stringify(e)}`);
+
+    // Back to full detail: the handles are measured again, edges end on the rows again.
+    await wheelTo(page, 0.6, 'in');
+    assert.equal(await page.getByTestId('canvas').getAttribute('data-detail'), 'full');
+    const again = await measureEdges(page);
+    for (const e of again) assert.ok(e.sourceOff < 1.5 && e.targetOff < 1.5, `full again: ${JSON.stringify(e)}`);
+    const csv2 = again.find((e) => e.id === 'd:etl.artifact_dir>evaluate.test_csv');
+    assert.ok(csv2 && csv2.targetDy > 0.5, JSON.stringify(csv2));
+    await screenshot(page, 'lod-full-again');
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Level of detail (renderer/src/features/canvas/detail.ts): step nodes and edges rendered with
+ * React (react-dom/server, the real components inside React Flow's provider and the real store
+ * with the example opened against a real engine) at both levels. A light step keeps its box, name,
+ * status and test ids, drops the parameter and output rows, and still has a handle for every edge
+ * that ends on it — so edges keep attaching when the zoom crosses the threshold.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as React from 'react';
+import { createElement } from 'react';
+import type { ComponentType, ReactNode } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { ReactFlowProvider } from '@xyflow/react';
+import type { EdgeProps, NodeProps } from '@xyflow/react';
+import type { Api } from '../../../common/api/contract.js';
+import { createAppStore } from '../../../renderer/src/store/create-store.js';
+import type { AppStore } from '../../../renderer/src/store/create-store.js';
+import { startEffects } from '../../../renderer/src/store/effects.js';
+import { DetailContext, LOW_DETAIL_ZOOM, detailForZoom } from '../../../renderer/src/features/canvas/detail.js';
+import type { Detail } from '../../../renderer/src/features/canvas/detail.js';
+import { isStepNode } from '../../../renderer/src/graph/types.js';
+import type { AppEdge, StepNode } from '../../../renderer/src/graph/types.js';
+import { fullStepHeight } from '../../../renderer/src/graph/convert.js';
+import { copyExample, engineApi, waitFor } from './helpers.js';
+import type { EngineApi } from './helpers.js';
+
+// The tests run under tsx with the root tsconfig, which compiles the renderer's JSX with the
+// classic runtime (React.createElement): give it the React it expects to find.
+(globalThis as { React?: unknown }).React = React;
+
+// The components are .tsx, which the root tsconfig (tests, Node) does not compile: loaded at run
+// time (tsx compiles them) and typed here by what the tests use.
+const renderer = '../../../renderer/src/';
+const { StepNodeMemo } = (await import(`${renderer}features/canvas/StepNode.js`)) as { StepNodeMemo: ComponentType<NodeProps<StepNode>> };
+const { CanvasEdgeMemo } = (await import(`${renderer}features/canvas/CanvasEdge.js`)) as { CanvasEdgeMemo: ComponentType<EdgeProps<AppEdge>> };
+const { AppStoreProvider } = (await import(`${renderer}store/context.js`)) as {
+  AppStoreProvider: ComponentType<{ store: AppStore; api: Api; children?: ReactNode }>;
+};
+
+let env: EngineApi;
+let store: AppStore;
+let stop: () => void;
+const example = copyExample();
+const s = () => store.getState();
+
+before(async () => {
+  env = engineApi();
+  store = createAppStore(env.api, { confirm: () => true });
+  stop = startEffects(store, env.api, { validateDelayMs: 10 });
+  assert.equal(await s().openWorkflow(example.workflow), true);
+  await waitFor('projects', () => Object.values(s().projects).some((p) => p.status === 'ready'));
+});
+after(async () => {
+  stop();
+  await env.close();
+});
+
+function wrap(detail: Detail, child: ReturnType<typeof createElement>): string {
+  // Server rendering reads a Zustand store's *initial* state (getServerSnapshot): render the current one.
+  const now: AppStore = { ...store, getInitialState: () => store.getState() };
+  return renderToStaticMarkup(
+    createElement(ReactFlowProvider, null, createElement(AppStoreProvider, { store: now, api: env.api }, createElement(DetailContext.Provider, { value: detail }, child))),
+  );
+}
+
+function renderStep(id: string, detail: Detail): string {
+  const node = s().nodes.find((n): n is StepNode => isStepNode(n) && n.id === id);
+  assert.ok(node, id);
+  const props = { id, data: node.data, type: 'step', selected: false, dragging: false, zIndex: 0, isConnectable: true, positionAbsoluteX: 0, positionAbsoluteY: 0, deletable: true, selectable: true, draggable: true } as unknown as NodeProps<StepNode>;
+  return wrap(detail, createElement(StepNodeMemo, props));
+}
+
+const handleIdsIn = (html: string): string[] => [...html.matchAll(/data-handleid="([^"]+)"/g)].map((m) => m[1]!);
+const count = (html: string, re: RegExp): number => [...html.matchAll(re)].length;
+
+describe('level of detail', () => {
+  test('the threshold: light below LOW_DETAIL_ZOOM, full at and above it', () => {
+    assert.ok(LOW_DETAIL_ZOOM > 0.15 && LOW_DETAIL_ZOOM < 1, 'between the minimum zoom and an editing zoom');
+    assert.equal(detailForZoom(0.15), 'light');
+    assert.equal(detailForZoom(LOW_DETAIL_ZOOM - 0.001), 'light');
+    assert.equal(detailForZoom(LOW_DETAIL_ZOOM), 'full');
+    assert.equal(detailForZoom(1), 'full');
+  });
+
+  test('a full step has its rows and every handle; a light one its name and status, no rows', () => {
+    const full = renderStep('train', 'full');
+    const light = renderStep('train', 'light');
+    assert.match(full, /data-detail="full"/);
+    assert.match(light, /data-detail="light"/);
+    for (const html of [full, light]) {
+      assert.match(html, /data-testid="step-node-train"/);
+      assert.match(html, /data-testid="step-title-train"/);
+      assert.match(html, /data-status="idle"/);
+    }
+    // train: etl_run_id, learning_rate, epochs; outputs run_id, artifact_dir, artifact_uri.
+    assert.equal(count(full, /class="port port-in/g), 3);
+    assert.equal(count(full, /class="port port-out/g), 3);
+    assert.equal(count(light, /class="port/g), 0);
+    assert.match(light, /class="lod-ep">train</);
+    // The light box is the full one's size (the rows it would have, plus the "+ output" row).
+    assert.match(light, new RegExp(`style="height:${fullStepHeight(4)}px"`));
+    // Far fewer elements.
+    assert.ok(count(light, /<(div|span)/g) * 3 < count(full, /<(div|span)/g), `${count(light, /<(div|span)/g)} vs ${count(full, /<(div|span)/g)}`);
+  });
+
+  test('every edge of the example has its handles at both levels (edges still attach)', () => {
+    const edges = s().edges;
+    assert.ok(edges.length >= 8, `${edges.length} edges`);
+    for (const detail of ['full', 'light'] as const) {
+      const handles = new Map<string, string[]>();
+      for (const n of s().nodes) if (isStepNode(n)) handles.set(n.id, handleIdsIn(renderStep(n.id, detail)));
+      for (const e of edges) {
+        if (e.source !== '$inputs') assert.ok(handles.get(e.source)?.includes(e.sourceHandle ?? ''), `${detail}: ${e.id} source handle`);
+        assert.ok(handles.get(e.target)?.includes(e.targetHandle ?? ''), `${detail}: ${e.id} target handle`);
+      }
+    }
+    // Light: only what edges use — evaluate reads train.run_id and etl.artifact_dir, so etl offers
+    // run_id (train reads it) and artifact_dir, not artifact_uri.
+    const etl = handleIdsIn(renderStep('etl', 'light'));
+    assert.deepEqual(etl.filter((h) => h.startsWith('out:')).sort(), ['out:artifact_dir', 'out:run_id']);
+    assert.ok(etl.includes('needs-in') && etl.includes('needs-out'));
+    const light = renderStep('etl', 'light');
+    assert.equal(count(light, /lod-handle/g), etl.length, 'light handles are the hidden kind');
+  });
+
+  test('a reference added while zoomed out gets its handle in the light step', () => {
+    s().setParameter('report', 'max_rmse', '${{ steps.train.metrics.rmse }}');
+    assert.ok(handleIdsIn(renderStep('train', 'light')).includes('out:metrics.rmse'));
+    assert.ok(handleIdsIn(renderStep('report', 'light')).includes('in:max_rmse'));
+    s().undo();
+    assert.ok(!handleIdsIn(renderStep('train', 'light')).includes('out:metrics.rmse'));
+  });
+
+  test('edges: a bezier with a click area in full detail, one straight path when light', () => {
+    const props = {
+      id: 'e',
+      source: 'a',
+      target: 'b',
+      sourceX: 0,
+      sourceY: 0,
+      targetX: 100,
+      targetY: 50,
+      sourcePosition: 'right',
+      targetPosition: 'left',
+      interactionWidth: 20,
+    } as unknown as EdgeProps<AppEdge>;
+    const svg = (detail: Detail) => wrap(detail, createElement('svg', null, createElement(CanvasEdgeMemo, props)));
+    const full = svg('full');
+    assert.equal(count(full, /<path/g), 2);
+    assert.match(full, /react-flow__edge-interaction/);
+    assert.match(full, /d="M0,0 C/);
+    const light = svg('light');
+    assert.equal(count(light, /<path/g), 1);
+    assert.match(light, /d="M0,0L100,50"/);
+    assert.match(light, /class="react-flow__edge-path"/);
+  });
+});

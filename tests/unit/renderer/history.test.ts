@@ -1,0 +1,215 @@
+/**
+ * The history screens' pure modules and the runs table's page cache: routes (the URL hash) parse
+ * and format back, column and sort terms quote keys as MLflow's languages want, and RunPages
+ * fetches pages of `runs.search` from a real engine on demand (the same Api seam both hosts use):
+ * only the pages wanted, at most two at a time, stale answers dropped, errors kept for the filter bar.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { MethodInput, MethodName, MethodOutput } from '../../../common/api/contract.js';
+import { callApi } from '../../../renderer/src/features/history/call.js';
+import type { Call } from '../../../renderer/src/features/history/call.js';
+import {
+  formatSort,
+  keyTerm,
+  nextSort,
+  parseSort,
+  searchInput,
+  splitColumn,
+} from '../../../renderer/src/features/history/columns.js';
+import { EMPTY_QUERY, formatRoute, parseHash } from '../../../renderer/src/features/history/route.js';
+import type { Route } from '../../../renderer/src/features/history/route.js';
+import { PAGE_SIZE, RunPages, rowAt } from '../../../renderer/src/features/history/run-pages.js';
+import type { PagesSnapshot } from '../../../renderer/src/features/history/run-pages.js';
+import { engineApi, waitFor } from './helpers.js';
+import type { EngineApi } from './helpers.js';
+
+describe('history routes', () => {
+  const id = 'a'.repeat(32);
+  test('every route formats to a hash that parses back to it', () => {
+    const routes: Route[] = [
+      { view: 'editor' },
+      { view: 'runs', query: EMPTY_QUERY },
+      {
+        view: 'runs',
+        query: {
+          filter: "metrics.rmse < 0.8 and params.alpha = '0.1'",
+          statuses: ['FAILED', 'KILLED'],
+          experimentIds: ['1', '2'],
+          workflowName: 'my flow & more',
+          after: 1_700_000_000_000,
+          before: 1_800_000_000_000,
+          sort: 'metrics.`a b` ASC',
+          viewType: 'ALL',
+        },
+      },
+      { view: 'run', runId: id, tab: 'overview' },
+      { view: 'run', runId: id, tab: 'logs' },
+      { view: 'compare', runIds: [id, 'b'.repeat(32)] },
+      { view: 'workflowRuns' },
+      { view: 'workflowRun', workflowRunId: id },
+      { view: 'workflowCompare', a: id, b: 'c'.repeat(32) },
+    ];
+    for (const r of routes) assert.deepEqual(parseHash(formatRoute(r)), r, formatRoute(r));
+  });
+
+  test('junk in the hash falls back to a sensible screen', () => {
+    assert.deepEqual(parseHash(''), { view: 'editor' });
+    assert.deepEqual(parseHash('#/nowhere'), { view: 'editor' });
+    assert.equal(parseHash('#/runs/not-an-id').view, 'runs');
+    assert.deepEqual(parseHash(`#/runs/${id}/bogus`), { view: 'run', runId: id, tab: 'overview' });
+    assert.deepEqual(
+      parseHash('#/runs?status=FINISHED,NOPE&view=WHAT').view === 'runs' &&
+        parseHash('#/runs?status=FINISHED,NOPE&view=WHAT'),
+      {
+        view: 'runs',
+        query: { ...EMPTY_QUERY, statuses: ['FINISHED'] },
+      },
+    );
+    assert.deepEqual(parseHash('#/compare?runs=xyz,' + id), { view: 'compare', runIds: [id] });
+    assert.deepEqual(parseHash('#/workflow-runs/compare?a=1'), { view: 'workflowRuns' });
+  });
+});
+
+describe('history columns', () => {
+  test('keys are quoted when MLflow needs it', () => {
+    assert.equal(keyTerm('metrics', 'rmse'), 'metrics.rmse');
+    assert.equal(keyTerm('tags', 'mlflow.runName'), 'tags.mlflow.runName');
+    assert.equal(keyTerm('params', 'learning rate'), 'params.`learning rate`');
+    assert.equal(keyTerm('params', 'a`b'), 'params.`a``b`');
+    assert.deepEqual(splitColumn('metrics.val.loss'), { kind: 'metrics', key: 'val.loss' });
+    assert.equal(splitColumn('attributes.x'), null);
+  });
+
+  test('sorting: a new column starts descending for numbers, ascending for text; the same column flips', () => {
+    assert.equal(nextSort('start_time DESC', 'metrics.rmse', true), 'metrics.rmse DESC');
+    assert.equal(nextSort('start_time DESC', 'run_name', false), 'run_name ASC');
+    assert.equal(nextSort('metrics.rmse DESC', 'metrics.rmse', true), 'metrics.rmse ASC');
+    assert.deepEqual(parseSort('params.`a b` DESC'), { column: 'params.`a b`', ascending: false });
+    assert.equal(formatSort(parseSort('x asc')), 'x ASC');
+  });
+
+  test('the search input carries only what the query sets', () => {
+    assert.deepEqual(searchInput(EMPTY_QUERY), { orderBy: ['start_time DESC'] });
+    assert.deepEqual(
+      searchInput({
+        ...EMPTY_QUERY,
+        filter: '  metrics.a > 1 ',
+        statuses: ['FAILED'],
+        after: 5,
+        viewType: 'DELETED_ONLY',
+      }),
+      {
+        orderBy: ['start_time DESC'],
+        filter: 'metrics.a > 1',
+        statuses: ['FAILED'],
+        startedAfter: 5,
+        viewType: 'DELETED_ONLY',
+      },
+    );
+  });
+});
+
+describe('RunPages against a real engine', () => {
+  let env: EngineApi;
+  const RUNS = 1050;
+  let requests: { method: string; offset: number | undefined }[] = [];
+  let call: Call;
+
+  before(() => {
+    env = engineApi();
+    const store = env.engine.store;
+    const exp = store.getOrCreateExperiment('pages').experiment_id;
+    const t0 = Date.now() - RUNS * 1000;
+    store.db.transaction(() => {
+      for (let i = 0; i < RUNS; i++) {
+        const runId = randomBytes(16).toString('hex');
+        store.createRun({
+          runId,
+          experimentId: exp,
+          runName: `run-${String(i).padStart(4, '0')}`,
+          userId: 't',
+          projectDir: '/p',
+          entryPoint: 'main',
+          command: 'true',
+          artifactUri: 'file:///tmp/none',
+          logPath: null,
+          exitFile: null,
+          params: { i: String(i) },
+          tags: {},
+          time: t0 + i * 1000,
+        });
+        store.markExternalRunning(runId, t0 + i * 1000);
+        store.finishRun(runId, 'FINISHED', 0, t0 + i * 1000 + 10);
+      }
+    })();
+    call = <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+      requests.push({ method, offset: (input as { offset?: number }).offset });
+      return callApi(env.api, method, input);
+    };
+  });
+  after(() => env.close());
+
+  const settle = (pages: RunPages, pred: (s: PagesSnapshot) => boolean): Promise<PagesSnapshot> =>
+    waitFor('the pages', () => {
+      const s = pages.getSnapshot();
+      return pred(s) ? s : null;
+    });
+
+  test('the first page gives the total; scrolled-to pages are fetched, in order', async () => {
+    requests = [];
+    const pages = new RunPages(call);
+    pages.setQuery({ orderBy: ['start_time DESC'] }, 'q1');
+    const s = await settle(pages, (x) => x.total !== null);
+    assert.equal(s.total, RUNS);
+    assert.equal(rowAt(s, 0)?.run_name, 'run-1049');
+    assert.equal(rowAt(s, PAGE_SIZE), undefined);
+    pages.want(520, 560);
+    const s2 = await settle(pages, (x) => rowAt(x, 560) !== undefined);
+    assert.equal(rowAt(s2, 520)?.run_name, `run-${String(RUNS - 1 - 520).padStart(4, '0')}`);
+    // The page in view first, then one page of look-ahead on each side.
+    assert.deepEqual(
+      requests.map((r) => r.offset),
+      [0, 500, 400, 600],
+    );
+  });
+
+  test('pages scrolled past before their turn are never asked for; a new query drops stale answers', async () => {
+    requests = [];
+    const pages = new RunPages(call);
+    pages.setQuery({ orderBy: ['start_time DESC'] }, 'q1');
+    await settle(pages, (x) => x.total !== null);
+    // A fast scroll: many windows in a row, synchronously; only the last one's pages are fetched.
+    for (let row = 100; row <= 1000; row += 100) pages.want(row, row + 40);
+    await settle(pages, (x) => rowAt(x, 1040) !== undefined);
+    const asked = requests.map((r) => r.offset ?? 0);
+    // The first window's pages went out at once (two at a time); the ones in between never did.
+    assert.deepEqual(
+      asked.filter((o) => o >= 300 && o <= 800),
+      [],
+      `asked for ${asked.join(', ')}`,
+    );
+    assert.ok(asked.includes(1000));
+    // The query changes while a page is on its way: its answer is not shown for the new query.
+    pages.want(300, 340);
+    pages.setQuery({ orderBy: ['start_time ASC'] }, 'q2');
+    const s = await settle(pages, (x) => x.queryKey === 'q2' && rowAt(x, 300) !== undefined);
+    assert.equal(rowAt(s, 0), undefined, 'page 0 of the new query was not asked for yet');
+    assert.equal(rowAt(s, 300)?.run_name, 'run-0300');
+  });
+
+  test('a bad filter is kept as the error, with the engine code and position', async () => {
+    const pages = new RunPages(call);
+    pages.setQuery({ filter: 'metrics.rmse <<< 1' }, 'bad');
+    const s = await settle(pages, (x) => x.error !== null);
+    assert.equal(s.error?.code, 'FILTER_INVALID');
+    assert.match(s.error?.message ?? '', /position \d+/);
+    assert.equal(s.total, 0);
+    // Fixing it clears the error.
+    pages.setQuery({ filter: "params.i = '7'" }, 'good');
+    const ok = await settle(pages, (x) => x.queryKey === 'good' && x.total !== null);
+    assert.equal(ok.error, null);
+    assert.equal(ok.total, 1);
+  });
+});
