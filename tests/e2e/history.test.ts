@@ -452,6 +452,25 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       await screenshot(page, 'history-09-rerun-in-table');
     });
 
+    await phase('rerun with edits → open in editor: the step lands on the canvas with those values', async () => {
+      await page.goto(`${host.origin}/#/runs/${runA}`);
+      await page.getByTestId('btn-run-rerun-edit').click();
+      await page.getByTestId('rerun-dialog').waitFor();
+      await page.getByTestId('rerun-param-alpha').fill('0.4');
+      await page.getByTestId('rerun-open-editor').click();
+      await waitUntil(() => page.url().endsWith('#/editor') || null, 'the editor route');
+      await page.getByTestId('step-title-train').waitFor();
+      await page.getByTestId('step-inspector').waitFor();
+      assert.equal(await page.getByTestId('param-alpha').inputValue(), '0.4');
+      // epochs was its default (30): left unset, so the step follows the MLproject's default.
+      assert.equal(await page.getByTestId('param-epochs').inputValue(), '');
+      await screenshot(page, 'history-09b-rerun-in-editor');
+      // Nothing ran: the step waits in the editor to be wired, saved and run.
+      assert.equal((await host.call('runs.search', { limit: 1000 })).total, 6);
+      await page.getByTestId('nav-history').click();
+      await rowOf(rerunId).waitFor();
+    });
+
     await phase('housekeeping: rename, note, delete and restore', async () => {
       await rowOf(rerunId).click();
       await page.getByTestId('btn-rename').click();

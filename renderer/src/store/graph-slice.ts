@@ -144,12 +144,15 @@ export const createGraphSlice: SliceCreator<GraphState & GraphActions> = (set, g
       return result;
     },
 
-    addStep(projectDir, entryPoint, position) {
+    addStep(projectDir, entryPoint, position, parameters = []) {
       const s = get();
       const taken = new Set(s.nodes.filter(isStepNode).map((n) => n.id));
       const name = uniqueStepName(entryPoint.replace(/\.(py|sh)$/, ''), taken);
       const project = s.file ? relativePath(dirname(s.file), projectDir) : projectDir;
-      const node = makeStepNode({ name, description: null, project, entryPoint, parameters: [], needs: [], cache: true }, position);
+      const node = makeStepNode(
+        { name, description: null, project, entryPoint, parameters: parameters.map((p) => ({ ...p })), needs: [], cache: true },
+        position,
+      );
       node.selected = true;
       const nodes = [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node];
       commit({ nodes });

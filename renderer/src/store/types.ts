@@ -51,7 +51,13 @@ export interface GraphActions {
   checkConnection: (conn: Connection) => WiringCheck;
   /** Wires a connection into the file, or refuses it with a toast naming the reason. */
   connect: (conn: Connection) => WiringCheck;
-  addStep: (projectDir: string, entryPoint: string, position: { x: number; y: number }) => string;
+  /** Adds a step (selected, one undo step), optionally with literal parameter values; returns its name. */
+  addStep: (
+    projectDir: string,
+    entryPoint: string,
+    position: { x: number; y: number },
+    parameters?: readonly { name: string; value: string }[],
+  ) => string;
   deleteSelection: () => void;
   deleteSteps: (names: string[]) => void;
   /** Returns the reason when the name cannot be used. */

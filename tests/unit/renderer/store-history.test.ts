@@ -93,6 +93,25 @@ describe('store: undo/redo', () => {
     assert.equal(s().future.length, 0);
   });
 
+  test('a step added with parameter values (rerun with edits → editor) is one undo step', async () => {
+    const store = fresh();
+    const s = () => store.getState();
+    await s().openProject(example.project);
+    const before = steps(store).length;
+    const name = s().addStep(example.project, 'train', { x: 500, y: 40 }, [
+      { name: 'learning_rate', value: '0.25' },
+      { name: 'epochs', value: '3' },
+    ]);
+    assert.deepEqual(data(store, name).parameters, [
+      { name: 'learning_rate', value: '0.25' },
+      { name: 'epochs', value: '3' },
+    ]);
+    assert.ok(s().nodes.find((n) => n.id === name)?.selected, 'the new step is selected');
+    assert.match(currentYaml(s()), /learning_rate: ["']?0\.25/);
+    s().undo();
+    assert.equal(steps(store).length, before);
+  });
+
   test('typing in one field is one undo step; a different field is another', async () => {
     const store = fresh();
     const s = () => store.getState();

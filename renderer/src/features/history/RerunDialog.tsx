@@ -3,12 +3,18 @@
  * checked as they are typed with the canvas inspector's rules (a float must be a Python float, an
  * int a Python int, a uri a URI; required ones cannot be empty), then `runs.rerun` with the values
  * that changed. The engine validates again and its error is shown here if it refuses.
+ * "Open in editor" instead adds the run's entry point as a step of the workflow open in the editor,
+ * with these values as its parameters (one undoable edit), selects it and shows the editor, so the
+ * step can be wired into a workflow, saved and run from there.
  */
 import { useCallback, useState } from 'react';
 import type { RunRowDto } from '../../../../common/api/schemas.js';
 import { literalFits } from '../../lib/step-checks.js';
+import { isStepNode } from '../../graph/types.js';
+import { useAppStoreApi } from '../../store/context.js';
 import { errorCode, errorText, useCall } from './api.js';
 import { Modal } from './Dialogs.js';
+import { navigate } from './useHashRoute.js';
 import { useLoad } from './useLoad.js';
 
 interface Field {
@@ -70,6 +76,30 @@ export function RerunDialog({
       .map((f) => [f.name, valueOf(f)]),
   );
   const canRun = !busy && project.data !== null && Object.keys(problems).length === 0;
+  const store = useAppStoreApi();
+
+  const openInEditor = async (): Promise<void> => {
+    if (!canRun) return;
+    setBusy(true);
+    const st = store.getState();
+    // The step needs its project in the panel to show its typed parameters.
+    if (!(await st.openProject(run.project_dir))) {
+      setError({ message: `The project ${run.project_dir} cannot be opened in the editor.` });
+      setBusy(false);
+      return;
+    }
+    // To the right of what the canvas already holds, level with its top.
+    const steps = store.getState().nodes.filter(isStepNode);
+    const right = steps.reduce((x, n) => Math.max(x, n.position.x + (n.measured?.width ?? 280)), -Infinity);
+    const top = steps.reduce((y, n) => Math.min(y, n.position.y), Infinity);
+    const position = steps.length ? { x: right + 80, y: top } : { x: 0, y: 0 };
+    const parameters = fields
+      .map((f) => ({ name: f.name, value: valueOf(f) }))
+      .filter((p, i) => p.value !== '' && p.value !== (fields[i]!.default ?? ''));
+    store.getState().addStep(run.project_dir, run.entry_point, position, parameters);
+    onClose();
+    navigate({ view: 'editor' });
+  };
 
   const submit = async (): Promise<void> => {
     if (!canRun) return;
@@ -99,6 +129,15 @@ export function RerunDialog({
           <span className="tb-spacer" />
           <button className="btn" onClick={onClose}>
             Cancel
+          </button>
+          <button
+            className="btn"
+            disabled={!canRun}
+            onClick={() => void openInEditor()}
+            data-testid="rerun-open-editor"
+            title="Add this entry point with these values as a step of the workflow open in the editor"
+          >
+            Open in editor
           </button>
           <button
             className="btn btn-primary"
