@@ -240,44 +240,50 @@ export function RunDetail({ runId, tab }: { runId: string; tab: RunTab }) {
           }}
         />
       )}
-      {dialog === 'delete' && (
-        <Confirm
-          title="Delete run"
-          message={`Delete "${run.run_name}"? It moves to the deleted runs (as in MLflow) and can be restored.`}
-          confirmLabel="Delete"
-          danger
-          onCancel={() => setDialog(null)}
-          onConfirm={() => {
-            setDialog(null);
-            void act(() => call('runs.delete', { runIds: [runId] }), 'Run deleted');
-          }}
-        />
-      )}
-      {dialog === 'restore' && (
-        <Confirm
-          title="Restore run"
-          message={`Restore "${run.run_name}"?`}
-          confirmLabel="Restore"
-          onCancel={() => setDialog(null)}
-          onConfirm={() => {
-            setDialog(null);
-            void act(() => call('runs.restore', { runIds: [runId] }), 'Run restored');
-          }}
-        />
-      )}
-      {dialog === 'markFailed' && (
-        <Confirm
-          title="Mark as failed"
-          message={`"${run.run_name}" is ${run.status.toLowerCase()} in the history but no process of it is alive. Record it as FAILED?`}
-          confirmLabel="Mark failed"
-          danger
-          onCancel={() => setDialog(null)}
-          onConfirm={() => {
-            setDialog(null);
-            void act(() => call('runs.markFailed', { runId }), 'Marked as failed');
-          }}
-        />
-      )}
+      {(dialog === 'delete' || dialog === 'restore' || dialog === 'markFailed') &&
+        (() => {
+          // The run's three confirmed actions: what to ask, what to call, what to say after.
+          const confirms = {
+            delete: {
+              title: 'Delete run',
+              message: `Delete "${run.run_name}"? It moves to the deleted runs (as in MLflow) and can be restored.`,
+              label: 'Delete',
+              danger: true,
+              run: () => call('runs.delete', { runIds: [runId] }),
+              done: 'Run deleted',
+            },
+            restore: {
+              title: 'Restore run',
+              message: `Restore "${run.run_name}"?`,
+              label: 'Restore',
+              danger: false,
+              run: () => call('runs.restore', { runIds: [runId] }),
+              done: 'Run restored',
+            },
+            markFailed: {
+              title: 'Mark as failed',
+              message: `"${run.run_name}" is ${run.status.toLowerCase()} in the history but no process of it is alive. Record it as FAILED?`,
+              label: 'Mark failed',
+              danger: true,
+              run: () => call('runs.markFailed', { runId }),
+              done: 'Marked as failed',
+            },
+          } as const;
+          const c = confirms[dialog];
+          return (
+            <Confirm
+              title={c.title}
+              message={c.message}
+              confirmLabel={c.label}
+              danger={c.danger}
+              onCancel={() => setDialog(null)}
+              onConfirm={() => {
+                setDialog(null);
+                void act(c.run, c.done);
+              }}
+            />
+          );
+        })()}
     </div>
   );
 }
