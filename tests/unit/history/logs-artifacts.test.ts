@@ -14,6 +14,7 @@ import { createDispatcher, createHandlers } from '../../../main/api/handlers.js'
 import { searchLog } from '../../../main/engine/history/log-search.js';
 import { fileUri } from '../../../main/engine/store/store.js';
 import { openEngine, tempDir } from '../../helpers.js';
+import { createBareRun } from './helpers.js';
 
 const engine = openEngine();
 after(() => engine.close());
@@ -21,23 +22,10 @@ const dispatch = createDispatcher(createHandlers(engine));
 const work = tempDir('baton-history-files-');
 
 function newRun(id: string, opts: { log?: string | null; artifacts?: string } = {}): string {
-  const runId = id.padEnd(32, '0');
-  engine.store.createRun({
-    runId,
-    experimentId: '0',
-    runName: id,
-    userId: 'u',
-    projectDir: '/p',
-    entryPoint: 'main',
-    command: 'true',
-    artifactUri: opts.artifacts === undefined ? fileUri(path.join(work, runId, 'artifacts')) : opts.artifacts,
+  return createBareRun(engine, id, {
+    artifactUri: (runId) => opts.artifacts ?? fileUri(path.join(work, runId, 'artifacts')),
     logPath: opts.log ?? null,
-    exitFile: null,
-    params: {},
-    tags: {},
-    time: 1,
   });
-  return runId;
 }
 
 async function ok<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {

@@ -14,29 +14,14 @@ import { Store } from '../../../main/engine/store/store.js';
 import { sql as m001 } from '../../../main/engine/store/migrations/001-initial.js';
 import { sql as m002 } from '../../../main/engine/store/migrations/002-latest-metrics-nan-index.js';
 import { openEngine, tempDir } from '../../helpers.js';
+import { createBareRun } from './helpers.js';
 
 const engine = openEngine();
 after(() => engine.close());
 const dispatch = createDispatcher(createHandlers(engine));
 
 function newRun(id: string): string {
-  const runId = id.padEnd(32, '0');
-  engine.store.createRun({
-    runId,
-    experimentId: '0',
-    runName: id,
-    userId: 'u',
-    projectDir: '/p',
-    entryPoint: 'main',
-    command: 'true',
-    artifactUri: `file:///art/${runId}`,
-    logPath: null,
-    exitFile: null,
-    params: {},
-    tags: {},
-    time: 1,
-  });
-  return runId;
+  return createBareRun(engine, id, { artifactUri: (runId) => `file:///art/${runId}` });
 }
 
 type Point = { key: string; value: number | string; timestamp: number; step: number };
