@@ -4,7 +4,7 @@
  * loaded at the top, newer ones at the bottom (and live while the run writes), and a search over
  * the whole file (`runs.searchLogs`) whose hits jump to their line.
  */
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { MethodOutput } from '../../../../common/api/contract.js';
 import type { AnsiSegment } from '../../logs/ansi.js';
 import { DEFAULT_STYLE, parseAnsiLine, styleToCss } from '../../logs/ansi.js';
@@ -19,6 +19,7 @@ import {
 } from '../../logs/log-buffer.js';
 import type { LogBuffer } from '../../logs/log-buffer.js';
 import { useApi } from '../../store/context.js';
+import { useLogScroll } from '../../logs/useLogScroll.js';
 import { errorText, useCall } from './api.js';
 
 const LINE_H = 18;
@@ -68,7 +69,6 @@ export function LogViewer({ runId, running }: { runId: string; running: boolean 
   const [buf, setBuf] = useState<LogBuffer>(() => emptyLog(runId));
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
-  const [view, setView] = useState({ top: 0, height: 400 });
   const [follow, setFollow] = useState(true);
   const [query, setQuery] = useState('');
   const [regex, setRegex] = useState(false);
@@ -80,7 +80,6 @@ export function LogViewer({ runId, running }: { runId: string; running: boolean 
   const bufRef = useRef(buf);
   const busy = useRef(false);
   const scrollTo = useRef<number | null>(null);
-  const firstIdRef = useRef<number | null>(null);
 
   const commit = useCallback((next: LogBuffer) => {
     bufRef.current = next;
@@ -153,7 +152,6 @@ export function LogViewer({ runId, running }: { runId: string; running: boolean 
 
   const tail = buf.tail ? tailSegments(buf) : null;
   const count = buf.lines.length + (tail ? 1 : 0);
-  const firstId = buf.lines[0]?.id ?? null;
 
   // Offsets of the lines (for jumping to a search hit).
   const lineIndexAt = (b: LogBuffer, offset: number): number => {
@@ -166,33 +164,7 @@ export function LogViewer({ runId, running }: { runId: string; running: boolean 
     return b.lines.length - 1;
   };
 
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const prevFirst = firstIdRef.current;
-    firstIdRef.current = firstId;
-    if (scrollTo.current !== null) {
-      el.scrollTop = Math.max(0, scrollTo.current * LINE_H - el.clientHeight / 3);
-      scrollTo.current = null;
-      return;
-    }
-    if (follow) {
-      el.scrollTop = el.scrollHeight;
-      return;
-    }
-    if (prevFirst !== null && firstId !== null && firstId < prevFirst) {
-      const added = buf.lines.findIndex((l) => l.id === prevFirst);
-      if (added > 0) el.scrollTop += added * LINE_H;
-    }
-  }, [firstId, count, follow, buf.lines]);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const [view, setView] = useLogScroll(ref, buf.lines, count, follow, LINE_H, 400, scrollTo);
 
   const onScroll = (): void => {
     const el = ref.current;

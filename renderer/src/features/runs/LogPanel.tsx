@@ -3,12 +3,13 @@
  * height, windowed), the store keeps a bounded window of the file, and scrolling to the top pages
  * older output in. Follow mode sticks to the end while new output arrives.
  */
-import { memo, useCallback, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useCallback, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { StatusBadge } from '../../components/StatusBadge.js';
 import type { AnsiSegment } from '../../logs/ansi.js';
 import { styleToCss } from '../../logs/ansi.js';
 import { hasOlder, tailSegments } from '../../logs/log-buffer.js';
+import { useLogScroll } from '../../logs/useLogScroll.js';
 import { useAppStore } from '../../store/context.js';
 import { shortId } from '../../lib/format.js';
 
@@ -46,36 +47,12 @@ export function LogPanel() {
   );
   const a = useAppStore(useShallow((s) => ({ setFollow: s.setLogFollow, fetchOlder: s.fetchOlderLog, setOpen: s.setLogPanelOpen })));
   const ref = useRef<HTMLDivElement>(null);
-  const [view, setView] = useState({ top: 0, height: 200 });
-  const firstIdRef = useRef<number | null>(null);
 
   const tail = log.tail ? tailSegments(log) : null;
   const count = log.lines.length + (tail ? 1 : 0);
-  const firstId = log.lines[0]?.id ?? null;
 
   // Keep the view still when older lines are prepended; stick to the end when following.
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const prevFirst = firstIdRef.current;
-    firstIdRef.current = firstId;
-    if (follow) {
-      el.scrollTop = el.scrollHeight;
-      return;
-    }
-    if (prevFirst !== null && firstId !== null && firstId < prevFirst) {
-      const added = log.lines.findIndex((l) => l.id === prevFirst);
-      if (added > 0) el.scrollTop += added * LINE_H;
-    }
-  }, [firstId, count, follow, log.lines]);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const [view, setView] = useLogScroll(ref, log.lines, count, follow, LINE_H, 200);
 
   const onScroll = useCallback(() => {
     const el = ref.current;
@@ -84,7 +61,7 @@ export function LogPanel() {
     const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < LINE_H * 2;
     if (atEnd !== follow) a.setFollow(atEnd);
     if (el.scrollTop < LINE_H * 10 && hasOlder(log) && !loading) void a.fetchOlder();
-  }, [a, follow, log, loading]);
+  }, [a, follow, log, loading, setView]);
 
   const start = Math.max(0, Math.floor(view.top / LINE_H) - OVERSCAN);
   const end = Math.min(count, Math.ceil((view.top + view.height) / LINE_H) + OVERSCAN);
