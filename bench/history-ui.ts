@@ -4,7 +4,9 @@
  * of 3 steps, in transactions of 2,000 runs; plus one run with a 1,000,000-point metric), or reuses
  * `--home DIR`; serves it with `baton ui`; opens the history in headless Chromium (the system's,
  * through playwright-core; nothing is downloaded) and measures, per round on a fresh page:
- *  - table first paint: navigation start → the first frame with run rows painted (and the total);
+ *  - table first paint: navigation start → the first frame with run rows painted (and the total),
+ *    on a fresh browser profile (the first launch), and again on a warm one (a relaunch: HTTP and
+ *    V8 code caches warm);
  *  - scrolling: the mouse wheel over the table for a few seconds (a 300 px notch every 16 ms),
  *    frame times from a requestAnimationFrame loop (fps, p95, frames missed at 60 Hz), and how many
  *    frames showed rows still loading;
@@ -300,12 +302,13 @@ async function poll<T>(page: Page, expr: string, what: string, timeoutMs = 60_00
   }
 }
 
-interface Round {
-  first_rows_ms: number;
-  /** DOMContentLoaded, and the first runs.search request's start and end (navigation start = 0). */
-  page_loaded_ms: number;
-  first_search_ms: [number, number];
-  total: number;
+/**
+ * One round on a fresh browser context (nothing cached: the first launch). The first-rows fields:
+ * DOMContentLoaded, the first runs.search request's start and end (navigation start = 0), and the
+ * app's own performance marks (main.tsx, RunsView: app chunk loaded, first page answered, React
+ * started, rows committed).
+ */
+interface Round extends FirstRows {
   scroll: {
     fps: number;
     p95_ms: number;
@@ -320,20 +323,47 @@ interface Round {
   chart: { ms: number; points: number; total: number };
 }
 
-async function round(host: Host, page: Page, bigRun: string): Promise<Round> {
-  // A fresh page straight onto the runs table (the token in the query, the view in the hash).
+interface FirstRows {
+  first_rows_ms: number;
+  page_loaded_ms: number;
+  first_search_ms: [number, number];
+  marks: Record<string, number>;
+  total: number;
+}
+
+/** Navigates to the runs table and waits for its first rows painted; where the time went. */
+async function firstRows(host: Host, page: Page): Promise<FirstRows> {
+  // A page straight onto the runs table (the token in the query, the view in the hash).
   await page.goto(`${host.url}#/runs`);
   const first = await poll<{ firstRows: number; total: string }>(
     page,
     'window.__hb && window.__hb.firstRows !== null ? window.__hb : null',
     'the first rows',
   );
-  // Where the time went: the page's own load, and the first runs.search on the wire.
-  const timing = await page.evaluate<{ dcl: number; searchStart: number; searchEnd: number }>(`(() => {
+  // Where the time went: the page's own load, the first runs.search on the wire, the app's marks.
+  const timing = await page.evaluate<{
+    dcl: number;
+    searchStart: number;
+    searchEnd: number;
+    marks: Record<string, number>;
+  }>(`(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const s = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/runs.search'));
-    return { dcl: nav ? nav.domContentLoadedEventEnd : -1, searchStart: s ? s.startTime : -1, searchEnd: s ? s.responseEnd : -1 };
+    const marks = {};
+    for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('baton:')) marks[m.name.slice(6)] = Math.round(m.startTime);
+    return { dcl: nav ? nav.domContentLoadedEventEnd : -1, searchStart: s ? s.startTime : -1, searchEnd: s ? s.responseEnd : -1, marks };
   })()`);
+  return {
+    first_rows_ms: r1(first.firstRows),
+    page_loaded_ms: r1(timing.dcl),
+    first_search_ms: [r1(timing.searchStart), r1(timing.searchEnd)],
+    marks: timing.marks,
+    total: Number(first.total),
+  };
+}
+
+async function round(host: Host, page: Page, bigRun: string): Promise<Round> {
+  const first = await firstRows(host, page);
   // The wheel over the table.
   const box = await page.getByTestId('runs-table').boundingBox();
   if (!box) throw new Error('no table');
@@ -362,10 +392,7 @@ async function round(host: Host, page: Page, bigRun: string): Promise<Round> {
   await poll(page, `!!document.querySelector('[data-testid="run-tab-metrics"]')`, 'the run page');
   const chart = await page.evaluate<{ ms: number; points: number; total: number }>(CHART);
   return {
-    first_rows_ms: r1(first.firstRows),
-    page_loaded_ms: r1(timing.dcl),
-    first_search_ms: [r1(timing.searchStart), r1(timing.searchEnd)],
-    total: Number(first.total),
+    ...first,
     scroll: {
       fps: r1((rec.frames / rec.elapsed) * 1000),
       p95_ms: r1(p95(rec.deltas)),
@@ -429,6 +456,21 @@ async function main(): Promise<void> {
       log(`round ${i + 1}: ${JSON.stringify(rounds[i])}`);
       await context.close();
     }
+    // A relaunch: the same browser profile opening the table again, its HTTP cache and V8's code
+    // cache warm (the assets are immutable; Chromium caches a script's compiled code from its
+    // second load on, so two loads warm it up first).
+    const warm: FirstRows[] = [];
+    {
+      const context = await browser.newContext({ viewport: VIEWPORT });
+      const page = await context.newPage();
+      await page.addInitScript({ content: FIRST_ROWS_PROBE });
+      for (let i = 0; i < 2; i++) await firstRows(host, page);
+      for (let i = 0; i < ROUNDS; i++) {
+        warm.push(await firstRows(host, page));
+        log(`warm ${i + 1}: ${JSON.stringify(warm[i])}`);
+      }
+      await context.close();
+    }
     const m = (f: (r: Round) => number): number => r1(median(rounds.map(f)));
     const result = {
       date: new Date().toISOString(),
@@ -440,6 +482,7 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       median: {
         table_first_rows_ms: m((r) => r.first_rows_ms),
+        table_first_rows_warm_ms: r1(median(warm.map((r) => r.first_rows_ms))),
         page_dom_content_loaded_ms: m((r) => r.page_loaded_ms),
         first_search_sent_ms: m((r) => r.first_search_ms[0]),
         first_search_answered_ms: m((r) => r.first_search_ms[1]),
@@ -457,6 +500,7 @@ async function main(): Promise<void> {
         chart_points_logged: m((r) => r.chart.total),
       },
       all: rounds,
+      warm,
       home: values.keep || values.home ? home : null,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -16,10 +16,39 @@ function stripCrossorigin(): Plugin {
   };
 }
 
+/**
+ * main.tsx loads the app's chunk (start-app.tsx) with import() after it has sent the first request;
+ * a modulepreload link in index.html lets the browser fetch that chunk and its imports in parallel
+ * with main.tsx's own, instead of after it.
+ */
+function preloadAppChunk(): Plugin {
+  return {
+    name: 'baton-preload-app-chunk',
+    enforce: 'post',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const app = Object.values(ctx.bundle ?? {}).find(
+          (c) => c.type === 'chunk' && /[\\/]src[\\/]start-app\.tsx$/.test(c.facadeModuleId ?? ''),
+        );
+        if (!app || app.type !== 'chunk') return html;
+        return {
+          html,
+          tags: [app.fileName, ...app.imports.filter((f) => !html.includes(f))].map((f) => ({
+            tag: 'link',
+            attrs: { rel: 'modulepreload', href: `./${f}` },
+            injectTo: 'head' as const,
+          })),
+        };
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root,
   base: './',
-  plugins: [react(), stripCrossorigin()],
+  plugins: [react(), preloadAppChunk(), stripCrossorigin()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

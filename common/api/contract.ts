@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import type { AppErrorShape } from '../errors.js';
+import { EVENT_NAMES } from './event-names.js';
+import type { EventName } from './event-names.js';
 import {
   ArtifactEntrySchema,
   DirEntrySchema,
@@ -368,7 +370,7 @@ export const EVENTS = {
 } as const;
 
 export type MethodName = keyof typeof METHODS;
-export type EventName = keyof typeof EVENTS;
+export type { EventName };
 export type MethodInput<M extends MethodName> = z.input<(typeof METHODS)[M]['input']>;
 export type MethodOutput<M extends MethodName> = z.output<(typeof METHODS)[M]['output']>;
 export type EventPayload<E extends EventName> = z.output<(typeof EVENTS)[E]>;
@@ -386,7 +388,11 @@ export interface Api {
 export type Handlers = { [M in MethodName]: (input: z.output<(typeof METHODS)[M]['input']>) => Promise<MethodOutput<M>> };
 
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
-export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+export { EVENT_NAMES };
+// The zod-free list (event-names.ts) and the EVENTS map must name the same events.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const eventNamesMatch: SameKeys<keyof typeof EVENTS, EventName> = true;
+void eventNamesMatch;
 /** Events emitted by the host shell itself (native menus), not by the engine. */
 export const HOST_EVENT_NAMES = ['app.menuCommand'] as const satisfies readonly EventName[];
 export type HostEventName = (typeof HOST_EVENT_NAMES)[number];

@@ -1,45 +1,44 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { ReactFlowProvider } from '@xyflow/react';
-import '@xyflow/react/dist/style.css';
+/**
+ * The renderer's entry, kept small: it makes the transport, sends the first request the page needs
+ * (the runs table's first page when it opens on the history, or the editor's chunk when it opens on
+ * the editor) and only then loads the app's own chunk (start-app.tsx: React, the store, the views),
+ * so the data and the code arrive together instead of one after the other.
+ */
 import './styles.css';
-import { createApi, onResync } from './api/index.js';
-import { App, loadEditor } from './App.js';
+import { createApi } from './api/index.js';
 import { parseHash } from './features/history/route.js';
 import { callApi } from './features/history/call.js';
 import { searchInput } from './features/history/columns.js';
 import { prefetchFirstPage } from './features/history/run-pages.js';
-import { createAppStore } from './store/create-store.js';
-import { AppStoreProvider } from './store/context.js';
-import { startEffects } from './store/effects.js';
+
+/** The longest the app's first render waits for the runs table's first page (a cold database). */
+const FIRST_PAGE_WAIT_MS = 250;
 
 const rootElement = document.getElementById('root');
+const fail = (e: unknown): void => {
+  if (rootElement) rootElement.textContent = `Baton could not start: ${e instanceof Error ? e.message : String(e)}`;
+};
 if (rootElement) {
   try {
     const api = createApi();
     const route = parseHash(window.location.hash);
-    // Opened on the runs table: its first page is asked for now, ahead of the app's own start-up
-    // requests and of React mounting. Opened on the editor: its chunks are fetched now.
-    if (route.view === 'runs') prefetchFirstPage((m, i) => callApi(api, m, i), searchInput(route.query));
-    if (route.view === 'editor') void loadEditor();
-    const store = createAppStore(api);
-    const stopEffects = startEffects(store, api);
-    const stopResync = onResync(api, () => void store.getState().resync());
-    window.addEventListener('pagehide', () => {
-      stopResync();
-      stopEffects();
-    });
-    void store.getState().init();
-    createRoot(rootElement).render(
-      <StrictMode>
-        <AppStoreProvider store={store} api={api}>
-          <ReactFlowProvider>
-            <App />
-          </ReactFlowProvider>
-        </AppStoreProvider>
-      </StrictMode>,
-    );
+    const firstPage =
+      route.view === 'runs'
+        ? prefetchFirstPage((m, i) => callApi(api, m, i), searchInput(route.query))
+        : Promise.resolve();
+    const app = import('./start-app.js');
+    if (route.view === 'editor') void app.then((m) => m.loadEditor());
+    // The table's first render shows the first page when it is there by then: wait for it a little
+    // (one render and paint of the app instead of two), but never long.
+    const answered = Promise.race([firstPage, new Promise((r) => setTimeout(r, FIRST_PAGE_WAIT_MS))]);
+    // Marks for the Performance panel and bench/history-ui.ts: where the start-up time goes.
+    void app.then(() => performance.mark('baton:app-chunk'));
+    void firstPage.then(() => performance.mark('baton:first-page'));
+    Promise.all([app, answered]).then(([m]) => {
+      performance.mark('baton:start-app');
+      m.startApp(rootElement, api, { background: route.view !== 'editor' });
+    }, fail);
   } catch (e) {
-    rootElement.textContent = `Baton could not start: ${e instanceof Error ? e.message : String(e)}`;
+    fail(e);
   }
 }

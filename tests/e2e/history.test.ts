@@ -487,6 +487,31 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       const run = await host.call('runs.get', { runId: rerunId });
       assert.equal(run.run_name, 'alpha-quarter');
       assert.equal(run.tags['mlflow.note.content'], 'smaller alpha, slower descent');
+      // A name too long for its column is cut with an ellipsis that fits the cell (the table's cells
+      // don't clip: lib/fit-text.ts measures), the whole name in the tooltip.
+      const long = `alpha-quarter ${'with a very long descriptive suffix '.repeat(3)}end`;
+      await page.getByTestId('btn-rename').click();
+      await page.getByTestId('rename-input').fill(long);
+      await page.getByTestId('rename-input').press('Enter');
+      await page.locator(byTestId('run-name'), { hasText: 'descriptive suffix' }).waitFor();
+      await page.getByTestId('nav-history').click();
+      const link = rowOf(rerunId).locator('[data-col="name"] a');
+      await link.waitFor();
+      const fit = await page.evaluate<{ text: string; title: string; width: number; room: number }>(`(() => {
+        const a = document.querySelector('[data-run-id="${rerunId}"] [data-col="name"] a');
+        const cell = a.parentElement;
+        const cs = getComputedStyle(cell);
+        const room = cell.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+        return { text: a.textContent, title: a.title, width: a.getBoundingClientRect().width, room };
+      })()`);
+      assert.ok(fit.text.endsWith('…') && long.startsWith(fit.text.slice(0, -1).trimEnd()), fit.text);
+      assert.ok(fit.width <= fit.room + 0.5, `the cut name (${fit.width} px) fits its cell (${fit.room} px)`);
+      assert.ok(fit.title.includes(long), fit.title);
+      await rowOf(rerunId).click();
+      await page.getByTestId('btn-rename').click();
+      await page.getByTestId('rename-input').fill('alpha-quarter');
+      await page.getByTestId('rename-input').press('Enter');
+      await page.locator(byTestId('run-name'), { hasText: /^alpha-quarter$/ }).waitFor();
       await page.getByTestId('btn-run-delete').click();
       await page.getByTestId('confirm-ok').click();
       await page.getByTestId('run-deleted').waitFor();

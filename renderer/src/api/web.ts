@@ -13,7 +13,7 @@ import type {
   MethodName,
   MethodOutput,
 } from '../../../common/api/contract.js';
-import { EVENT_NAMES } from '../../../common/api/contract.js';
+import { EVENT_NAMES } from '../../../common/api/event-names.js';
 import type { AppErrorShape } from '../../../common/errors.js';
 
 export interface WebApiOptions {

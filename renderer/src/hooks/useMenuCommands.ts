@@ -3,15 +3,12 @@
  * same way as its toolbar and keyboard shortcuts. The web host never sends these.
  */
 import { useEffect } from 'react';
-import { useReactFlow } from '@xyflow/react';
 import type { MenuCommand } from '../../../common/api/contract.js';
 import { useApi, useAppStoreApi } from '../store/context.js';
-import { FIT_OPTIONS } from './useLayoutAndFit.js';
 
 export function useMenuCommands(): void {
   const api = useApi();
   const store = useAppStoreApi();
-  const flow = useReactFlow();
   useEffect(
     () =>
       api.on('app.menuCommand', ({ command }) => {
@@ -24,13 +21,14 @@ export function useMenuCommands(): void {
           'project.open': () => s.openProjectDialog(),
           'edit.undo': () => s.undo(),
           'edit.redo': () => s.redo(),
-          'view.fit': () => flow.fitView(FIT_OPTIONS),
+          // The editor's canvas answers (features/editor/Editor.tsx); this hook lives outside it.
+          'view.fit': () => s.requestFit(),
           'run.start': () => s.startRun(),
           'run.cancel': () => s.cancelRun(),
           'run.rerun': () => s.rerunLast(),
         };
         void actions[command]();
       }),
-    [api, store, flow],
+    [api, store],
   );
 }

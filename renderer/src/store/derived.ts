@@ -7,8 +7,8 @@ import { parseTemplate } from '../../../common/workflow/references.js';
 import { referenceAttr } from '../graph/edges.js';
 import type { AppNode, StepData } from '../graph/types.js';
 import { isStepNode } from '../graph/types.js';
-import { problemsByStep } from './selectors.js';
-import type { StepProblems } from './selectors.js';
+import { problemsByStep } from './problems.js';
+import type { StepProblems } from './problems.js';
 import type { Validation } from './types.js';
 
 const usedCache = new WeakMap<readonly AppNode[], Record<string, string[]>>();

@@ -8,7 +8,8 @@ import type { Api } from '../../../common/api/contract.js';
 import { stepNodes } from '../graph/types.js';
 import { joinPath } from '../lib/paths.js';
 import type { AppStore } from './create-store.js';
-import { currentYaml, referencedProjectDirs, sameStepData, selectedStepName } from './selectors.js';
+import { referencedProjectDirs, sameStepData, selectedStepName } from './selectors.js';
+import { currentYaml } from './yaml.js';
 import type { AppState } from './types.js';
 
 export interface EffectsOptions {
@@ -83,7 +84,7 @@ export function startEffects(store: AppStore, api: Api, opts: EffectsOptions = {
       return;
     }
     const seq = docSeq;
-    const yaml = currentYaml(s);
+    const yaml = await currentYaml(s);
     if (s.validation?.yaml === yaml || requested === yaml) return;
     requested = yaml;
     // An unsaved workflow has absolute project paths, so any file name resolves them.

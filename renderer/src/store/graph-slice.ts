@@ -3,7 +3,7 @@
  * example: onNodesChange/onEdgesChange apply changes, typed nodes), its selection, and every edit.
  * Each edit records one undo step (history slice) and re-derives the edges from the step data.
  */
-import { applyEdgeChanges, applyNodeChanges } from '@xyflow/react';
+import { applyEdgeChanges, applyNodeChanges } from '../graph/changes.js';
 import type { Connection, EdgeChange, NodeChange } from '@xyflow/react';
 import { NAME_PATTERN } from '../../../common/workflow/references.js';
 import { isReservedName } from '../../../common/workflow/validate.js';

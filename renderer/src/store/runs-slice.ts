@@ -6,7 +6,8 @@
 import type { RunDto, WorkflowRunDto } from '../../../common/api/schemas.js';
 import type { StepRunRecord, StepStatus } from '../../../common/types.js';
 import { stepNodes } from '../graph/types.js';
-import { currentYaml, isDirty } from './selectors.js';
+import { isDirty } from './selectors.js';
+import { currentYaml } from './yaml.js';
 import type { AppState, KnownKeys, RunsActions, RunsState, SliceCreator, StepRunView } from './types.js';
 
 const RANK: Record<StepStatus, number> = { PENDING: 0, RUNNING: 1, FINISHED: 2, FAILED: 2, KILLED: 2, SKIPPED: 2, CACHED: 2 };
@@ -103,7 +104,7 @@ export const createRunsSlice: SliceCreator<RunsState & RunsActions> = (set, get,
           ...(fromStep ? { fromSteps: [fromStep], ...(parent ? { parent } : {}) } : {}),
         });
         if (!r.ok) return fail(r.error.message, r.error.code);
-        await begin(r.value.workflowRunId, stepNodes(cur.nodes).map((n) => n.id), currentYaml(cur));
+        await begin(r.value.workflowRunId, stepNodes(cur.nodes).map((n) => n.id), await currentYaml(cur));
         return r.value.workflowRunId;
       } finally {
         set({ runStarting: false });
@@ -271,7 +272,7 @@ export const createRunsSlice: SliceCreator<RunsState & RunsActions> = (set, get,
       if (!r.ok) return fail(r.error.message, r.error.code);
       const cur = get();
       const ran = cur.ranYaml;
-      if ((ran !== null && ran !== currentYaml(cur)) || isDirty(cur)) {
+      if ((ran !== null && ran !== (await currentYaml(cur))) || isDirty(cur)) {
         cur.toast('info', 'Re-ran the workflow as it was when it last ran. To run your edits, save and press Run.');
       }
       await begin(r.value.workflowRunId, Object.keys(wr.steps), ran);

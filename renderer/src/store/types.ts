@@ -233,6 +233,8 @@ export interface UiState {
   firstRun: boolean;
   toasts: Toast[];
   paletteOpen: boolean;
+  /** Bumped to ask the canvas to fit the view (the desktop menu's View → Fit, which has no canvas at hand). */
+  fitRequest: number;
   browser: BrowserRequest | null;
   logPanelOpen: boolean;
   /** Output handles a person added by hand ("+ output"), per step. */
@@ -246,6 +248,7 @@ export interface UiActions {
   toast: (kind: Toast['kind'], message: string, code?: string) => void;
   dismissToast: (id: number) => void;
   setPaletteOpen: (open: boolean) => void;
+  requestFit: () => void;
   setBrowser: (b: BrowserRequest | null) => void;
   setLogPanelOpen: (open: boolean) => void;
   addOutput: (step: string, attr: string) => void;

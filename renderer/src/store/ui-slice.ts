@@ -6,12 +6,12 @@
  */
 import type { ApiResult } from '../../../common/api/contract.js';
 import type { AppErrorShape } from '../../../common/errors.js';
-import { parseWorkflowYaml } from '../../../common/workflow/serialize.js';
 import { validateWorkflowSpec } from '../../../common/workflow/validate.js';
 import { graphToLayout, rebaseProjects, workflowToGraph } from '../graph/convert.js';
 import { basename, dirname, isAbsolutePath, joinPath, relativePath, resolvePath } from '../lib/paths.js';
 import { EMPTY_META } from './graph-slice.js';
-import { currentYaml, isDirty, workflowDir } from './selectors.js';
+import { isDirty, workflowDir } from './selectors.js';
+import { currentYaml, loadSerializer } from './yaml.js';
 import type { BrowserMode, SliceCreator, UiActions, UiState } from './types.js';
 
 let toastCounter = 0;
@@ -51,6 +51,7 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
     firstRun: false,
     toasts: [],
     paletteOpen: false,
+    fitRequest: 0,
     browser: null,
     logPanelOpen: true,
     addedOutputs: {},
@@ -80,6 +81,10 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
 
     setPaletteOpen(open) {
       set({ paletteOpen: open });
+    },
+
+    requestFit() {
+      set((s) => ({ fitRequest: s.fitRequest + 1 }));
     },
 
     setBrowser(b) {
@@ -141,8 +146,10 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
 
     async openWorkflow(file, opts) {
       if (!opts?.force && !get().confirmDiscard()) return false;
+      const serializer = loadSerializer(); // fetched while the file is read
       const r = await api.call('workflows.load', { file });
       if (errorToast(r)) return false;
+      const { parseWorkflowYaml } = await serializer;
       const parsed = parseWorkflowYaml(r.value.yaml, r.value.file);
       if (!parsed.spec) {
         const first = parsed.problems[0];
@@ -229,7 +236,7 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
       }
       const cur = get();
       const version = cur.docVersion;
-      const yaml = currentYaml(cur);
+      const yaml = await currentYaml(cur);
       const r = await api.call('workflows.save', { file, yaml, layout: graphToLayout(cur.nodes) });
       if (errorToast(r)) return false;
       set({ file: r.value.file, savedVersion: version, firstRun: false });

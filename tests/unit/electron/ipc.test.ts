@@ -172,6 +172,11 @@ describe('the app.menuCommand contract event', () => {
     assert.deepEqual(new Set([...ENGINE_EVENT_NAMES, ...HOST_EVENT_NAMES]), new Set(EVENT_NAMES));
   });
 
+  test('the zod-free event list the transports subscribe with names exactly the schemas', () => {
+    assert.deepEqual([...EVENT_NAMES].sort(), Object.keys(EVENTS).sort());
+    assert.equal(new Set(EVENT_NAMES).size, EVENT_NAMES.length);
+  });
+
   test('accepts exactly the menu commands', () => {
     for (const command of MENU_COMMANDS) assert.equal(EVENTS['app.menuCommand'].safeParse({ command }).success, true);
     assert.equal(EVENTS['app.menuCommand'].safeParse({ command: 'rm -rf' }).success, false);

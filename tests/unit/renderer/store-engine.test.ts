@@ -9,7 +9,9 @@ import { parseWorkflowYaml, workflowToYaml } from '../../../common/workflow/seri
 import { createAppStore } from '../../../renderer/src/store/create-store.js';
 import type { AppStore } from '../../../renderer/src/store/create-store.js';
 import { startEffects } from '../../../renderer/src/store/effects.js';
-import { currentYaml, entryPointFor, isDirty, problemsByStep } from '../../../renderer/src/store/selectors.js';
+import { entryPointFor, isDirty } from '../../../renderer/src/store/selectors.js';
+import { problemsByStep } from '../../../renderer/src/store/problems.js';
+import { currentYaml } from '../../../renderer/src/store/yaml.js';
 import { isStepNode } from '../../../renderer/src/graph/types.js';
 import type { StepData } from '../../../renderer/src/graph/types.js';
 import { copyExample, engineApi, waitFor } from './helpers.js';
@@ -77,7 +79,7 @@ describe('store with a real engine', () => {
     assert.equal(await s().saveWorkflow(), true);
     assert.equal(isDirty(s()), false);
     const text = fs.readFileSync(example.workflow, 'utf8');
-    assert.equal(text, currentYaml(s()));
+    assert.equal(text, await currentYaml(s()));
     const parsed = parseWorkflowYaml(text, 'w');
     assert.ok(parsed.spec);
     assert.equal(workflowToYaml(parsed.spec), text);

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAppStore } from '../../../renderer/src/store/create-store.js';
 import type { AppStore } from '../../../renderer/src/store/create-store.js';
-import { currentYaml, isDirty } from '../../../renderer/src/store/selectors.js';
+import { isDirty } from '../../../renderer/src/store/selectors.js';
+import { currentYaml } from '../../../renderer/src/store/yaml.js';
 import { isStepNode } from '../../../renderer/src/graph/types.js';
 import type { StepData } from '../../../renderer/src/graph/types.js';
 import { copyExample, engineApi } from './helpers.js';
@@ -107,7 +108,7 @@ describe('store: undo/redo', () => {
       { name: 'epochs', value: '3' },
     ]);
     assert.ok(s().nodes.find((n) => n.id === name)?.selected, 'the new step is selected');
-    assert.match(currentYaml(s()), /learning_rate: ["']?0\.25/);
+    assert.match(await currentYaml(s()), /learning_rate: ["']?0\.25/);
     s().undo();
     assert.equal(steps(store).length, before);
   });
@@ -141,11 +142,11 @@ describe('store: undo/redo', () => {
     await s().openProject(example.project);
     const a = s().addStep(example.project, 'evaluate', { x: 0, y: 0 });
     const b = s().addStep(example.project, 'report', { x: 300, y: 0 });
-    const yaml = currentYaml(s());
+    const yaml = await currentYaml(s());
     const past = s().past.length;
     const r = s().connect({ source: a, sourceHandle: 'out:artifact_dir', target: b, targetHandle: 'in:rmse' });
     assert.equal(r.ok, false);
-    assert.equal(currentYaml(s()), yaml);
+    assert.equal(await currentYaml(s()), yaml);
     assert.equal(s().past.length, past);
     assert.match(s().toasts.at(-1)?.message ?? '', /"rmse" is a float parameter, but artifact_dir is an artifact folder path/);
     assert.ok(s().connect({ source: a, sourceHandle: 'out:metrics.rmse', target: b, targetHandle: 'in:rmse' }).ok);

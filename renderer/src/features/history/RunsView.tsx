@@ -22,6 +22,8 @@ import { RUN_STATUSES } from '../../../../common/types.js';
 import type { RunStatus } from '../../../../common/types.js';
 import { StatusBadge } from '../../components/StatusBadge.js';
 import { formatDuration, formatMetric } from '../../lib/format.js';
+import { fitText } from '../../lib/fit-text.js';
+import type { FontSpec } from '../../lib/fit-text.js';
 import { useNow } from '../../hooks/useNow.js';
 import { useApi, useAppStore } from '../../store/context.js';
 import { errorCode, errorText, useCall } from './api.js';
@@ -63,6 +65,27 @@ interface Column {
   cell: (run: RunRowDto, now: number) => ReactNode;
 }
 
+// The cells' fonts (styles.css: .h-cell, .mono, .h-runlink) and padding, for fitting their text.
+const PLAIN: FontSpec = { style: '12px', familyVar: '--font' };
+const MONO: FontSpec = { style: '12px', familyVar: '--mono' };
+const BOLD: FontSpec = { style: '600 12px', familyVar: '--font' };
+const CELL_PAD = 17;
+const DELETED_TAG_W = 58;
+
+/**
+ * A cell's text cut to its column with an ellipsis (the whole text as the tooltip when cut). Row
+ * cells don't clip (styles.css, .h-row): their text must fit.
+ */
+function fitted(text: string, width: number, font: FontSpec, className?: string): ReactNode {
+  const shown = fitText(text, width - CELL_PAD, font);
+  if (shown === text && !className) return text;
+  return (
+    <span className={className} title={shown === text ? undefined : text}>
+      {shown}
+    </span>
+  );
+}
+
 const BUILT_IN: Column[] = [
   {
     id: 'status',
@@ -76,12 +99,22 @@ const BUILT_IN: Column[] = [
     label: 'Run',
     width: 210,
     sort: 'run_name',
-    cell: (r) => (
-      <a className="h-runlink" href={runHref(r.run_id)} tabIndex={-1} title={r.run_id}>
-        {r.run_name || r.run_id.slice(0, 8)}
-        {r.lifecycle_stage === 'deleted' && <span className="h-deleted-tag">deleted</span>}
-      </a>
-    ),
+    cell: (r) => {
+      const name = r.run_name || r.run_id.slice(0, 8);
+      const deleted = r.lifecycle_stage === 'deleted';
+      const shown = fitText(name, 210 - CELL_PAD - (deleted ? DELETED_TAG_W : 0), BOLD);
+      return (
+        <a
+          className="h-runlink"
+          href={runHref(r.run_id)}
+          tabIndex={-1}
+          title={shown === name ? r.run_id : `${name} (${r.run_id})`}
+        >
+          {shown}
+          {deleted && <span className="h-deleted-tag">deleted</span>}
+        </a>
+      );
+    },
   },
   {
     id: 'start',
@@ -107,22 +140,28 @@ const BUILT_IN: Column[] = [
     label: 'Experiment',
     width: 120,
     sort: 'experiment_name',
-    cell: (r) => r.experiment_name,
+    cell: (r) => fitted(r.experiment_name, 120, PLAIN),
   },
   {
     id: 'workflow',
     label: 'Workflow',
     width: 120,
     sort: 'workflow_name',
-    cell: (r) => r.workflow_name ?? '',
+    cell: (r) => fitted(r.workflow_name ?? '', 120, PLAIN),
   },
-  { id: 'step', label: 'Step', width: 110, sort: 'step_name', cell: (r) => r.step_name ?? '' },
+  {
+    id: 'step',
+    label: 'Step',
+    width: 110,
+    sort: 'step_name',
+    cell: (r) => fitted(r.step_name ?? '', 110, PLAIN),
+  },
   {
     id: 'entry',
     label: 'Entry point',
     width: 110,
     sort: 'entry_point',
-    cell: (r) => <span className="mono">{r.entry_point}</span>,
+    cell: (r) => fitted(r.entry_point, 110, MONO, 'mono'),
   },
 ];
 
@@ -130,23 +169,26 @@ function keyColumn(col: string): Column | null {
   const k = splitColumn(col);
   if (!k) return null;
   const numeric = k.kind === 'metrics';
+  const width = numeric ? 96 : 110;
   return {
     id: col,
     label: k.key,
     title: col,
-    width: numeric ? 96 : 110,
+    width,
     sort: keyTerm(k.kind, k.key),
     numeric,
     cell: (r) => {
       const v =
         k.kind === 'metrics' ? r.metrics[k.key] : k.kind === 'params' ? r.params[k.key] : r.tags[k.key];
       if (v === undefined) return '';
-      return <span className="mono">{typeof v === 'number' ? formatMetric(v) : v}</span>;
+      return fitted(typeof v === 'number' ? formatMetric(v) : v, width, MONO, 'mono');
     },
   };
 }
 
 const SELECT_W = 34;
+/** At least this much of the window is not the table's body (toolbar, filters, table bar, header). */
+const CHROME_H = 150;
 
 const Row = memo(function Row({
   run,
@@ -172,6 +214,8 @@ const Row = memo(function Row({
       <div
         className="h-row h-row-loading"
         style={{ top: index * ROW_H, width: template.width }}
+        role="row"
+        aria-rowindex={index + 2}
         aria-busy="true"
       >
         <span className="h-cell h-sel" />
@@ -187,6 +231,7 @@ const Row = memo(function Row({
       data-run-id={run.run_id}
       data-index={index}
       role="row"
+      aria-rowindex={index + 2}
       aria-selected={selected}
       onClick={(e) => {
         if ((e.target as HTMLElement).closest('input')) return;
@@ -222,8 +267,7 @@ export function RunsView({ query }: { query: RunsQuery }) {
   const call = useCall();
   const api = useApi();
   const toast = useAppStore((s) => s.toast);
-  const [pages] = useState(() => new RunPages(call));
-  const snap = useSyncExternalStore(pages.subscribe, pages.getSnapshot);
+
   const columnsChosen = useHistoryStore((s) => s.columnsChosen);
   const chosen = useHistoryStore((s) => s.columns);
   const selected = useHistoryStore((s) => s.selected);
@@ -237,6 +281,12 @@ export function RunsView({ query }: { query: RunsQuery }) {
   // The search goes out first (its effect is declared before the column and filter lists').
   const input = useMemo(() => searchInput(query), [query]);
   const key = JSON.stringify(input);
+  const [pages] = useState(() => {
+    const p = new RunPages(call);
+    p.prime(input, key);
+    return p;
+  });
+  const snap = useSyncExternalStore(pages.subscribe, pages.getSnapshot);
   const lastKey = useRef<string | null>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -301,8 +351,10 @@ export function RunsView({ query }: { query: RunsQuery }) {
   const sort = parseSort(query.sort);
 
   // ---------------------------------------------------------------- the window
-  // The scroll position quantised to blocks (see BLOCK), and the viewport height.
-  const [view, setView] = useState({ block: 0, height: 600 });
+  // The scroll position quantised to blocks (see BLOCK), and the viewport height. Until the table
+  // is measured (a ResizeObserver, after the first layout), the window's height bounds it; measuring
+  // it before the first paint would force a layout and a synchronous second render.
+  const [view, setView] = useState(() => ({ block: 0, height: Math.max(ROW_H, window.innerHeight - CHROME_H) }));
   const onScroll = useCallback((el: HTMLDivElement) => {
     const block = Math.floor(el.scrollTop / (ROW_H * BLOCK));
     const height = el.clientHeight;
@@ -316,8 +368,22 @@ export function RunsView({ query }: { query: RunsQuery }) {
     ro.observe(el);
     return () => ro.disconnect();
   }, [onScroll]);
-  const first = Math.max(0, view.block * BLOCK - OVERSCAN);
-  const last = Math.min(total, (view.block + 1) * BLOCK + Math.ceil(view.height / ROW_H) + OVERSCAN);
+  // The first paint shows only the rows in view; the overscan (rows the next scroll needs) follows
+  // in the next frame, so the table appears sooner.
+  const [painted, setPainted] = useState(false);
+  useEffect(() => {
+    const id = requestAnimationFrame(() => setPainted(true));
+    return () => cancelAnimationFrame(id);
+  }, []);
+  const overscan = painted ? OVERSCAN : 0;
+  const rowsShown = loaded && total > 0;
+  useLayoutEffect(() => {
+    if (rowsShown && performance.getEntriesByName('baton:rows-committed').length === 0)
+      performance.mark('baton:rows-committed');
+  }, [rowsShown]);
+  const inView = Math.ceil(view.height / ROW_H);
+  const first = Math.max(0, view.block * BLOCK - overscan);
+  const last = Math.min(total, view.block * BLOCK + (painted ? BLOCK : 1) + inView + overscan);
   let anyRunning = false;
   for (let i = first; i < last && !anyRunning; i++) anyRunning = rowAt(snap, i)?.status === 'RUNNING';
   // Durations of running runs tick; the table re-renders each second only while one is in view.
@@ -361,13 +427,18 @@ export function RunsView({ query }: { query: RunsQuery }) {
     }
   };
 
-  const rows: ReactNode[] = [];
+  // Rows are keyed by slot (index modulo the window's size) and kept in slot order: when the window
+  // moves, the rows that leave it hand their DOM to the rows that enter, which React fills in place
+  // (new text, a new `top`) instead of creating and deleting elements or moving them around. The
+  // DOM order is therefore rotated; aria-rowindex gives each row its place in the table.
+  const pool = BLOCK + inView + 2 * OVERSCAN;
+  const slots: ReactNode[] = new Array<ReactNode>(pool).fill(null);
   const selectedSet = new Set(selected);
   for (let i = first; i < last; i++) {
     const run = loaded ? rowAt(snap, i) : undefined;
-    rows.push(
+    slots[i % pool] = (
       <Row
-        key={run ? run.run_id : `loading-${i}`}
+        key={i % pool}
         run={run}
         index={i}
         columns={columns}
@@ -376,9 +447,10 @@ export function RunsView({ query }: { query: RunsQuery }) {
         active={i === active}
         now={now}
         onToggle={toggleSelected}
-      />,
+      />
     );
   }
+  const rows = slots.filter((r) => r !== null);
 
   const housekeeping = async (what: 'delete' | 'restore'): Promise<void> => {
     setConfirm(null);
@@ -478,7 +550,7 @@ export function RunsView({ query }: { query: RunsQuery }) {
         onKeyDown={onKeyDown}
         onScroll={(e) => onScroll(e.currentTarget)}
       >
-        <div className="h-head" style={{ width }} role="row">
+        <div className="h-head" style={{ width }} role="row" aria-rowindex={1}>
           <span className="h-cell h-sel">
             <input
               type="checkbox"

@@ -8,6 +8,7 @@
 import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { Edge, Node, NodeProps } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
 import type { MethodOutput } from '../../../../common/api/contract.js';
 import type { RunRowDto, WorkflowRunDto } from '../../../../common/api/schemas.js';
 import { parseWorkflowYaml } from '../../../../common/workflow/serialize.js';

@@ -30,22 +30,37 @@ export interface PagesSnapshot {
  * The first page of a query asked for before React mounts (main.tsx, a page opened on the runs
  * table), so the table's first rows don't wait for the app to mount. Taken once, by the first
  * RunPages that asks for page 0 of that same query soon after; a late or different ask is sent anew.
+ * When it has arrived by the time the table mounts, the table's first render already shows it.
  */
-let early: { key: string; at: number; answer: Promise<MethodOutput<'runs.search'>> } | null = null;
+interface Early {
+  key: string;
+  at: number;
+  answer: Promise<MethodOutput<'runs.search'>>;
+  value?: MethodOutput<'runs.search'>;
+}
+let early: Early | null = null;
 const EARLY_FRESH_MS = 5_000;
 
-export function prefetchFirstPage(call: Call, input: MethodInput<'runs.search'>): void {
+/** Sends the first page's search; the promise settles when it is answered (never rejects). */
+export function prefetchFirstPage(call: Call, input: MethodInput<'runs.search'>): Promise<void> {
   const answer = call('runs.search', { ...input, offset: 0, limit: PAGE_SIZE });
+  const e: Early = { key: JSON.stringify(input), at: performance.now(), answer };
+  early = e;
   // Unused (or superseded), its failure is nobody's: the table asks again and reports its own.
-  answer.catch(() => undefined);
-  early = { key: JSON.stringify(input), at: performance.now(), answer };
+  return answer.then(
+    (v) => {
+      e.value = v;
+    },
+    () => undefined,
+  );
 }
 
-function takeEarly(key: string | null, page: number): Promise<MethodOutput<'runs.search'>> | null {
+function takeEarly(key: string | null, page: number, answered = false): Early | null {
   const e = early;
-  early = null;
   if (!e || page !== 0 || e.key !== key || performance.now() - e.at > EARLY_FRESH_MS) return null;
-  return e.answer;
+  if (answered && e.value === undefined) return null;
+  early = null;
+  return e;
 }
 
 const EMPTY: PagesSnapshot = { queryKey: null, total: null, pages: new Map(), error: null, version: 0 };
@@ -65,8 +80,25 @@ export class RunPages {
   private center = 0;
   /** Requests sent in all (for the benchmark and tests). */
   requests = 0;
+  /** Started with the early first page of this query (see prime). */
+  private primed: string | null = null;
 
   constructor(private readonly call: Call) {}
+
+  /**
+   * Starts with the early first page of this query when it has already been answered, so the
+   * table's first render shows rows; the setQuery that follows for the same query keeps them.
+   */
+  prime(input: MethodInput<'runs.search'>, key: string): boolean {
+    const e = takeEarly(key, 0, true);
+    if (!e?.value) return false;
+    this.input = input;
+    this.key = key;
+    this.primed = key;
+    this.have.add(0);
+    this.snap = { queryKey: key, total: e.value.total, pages: new Map([[0, e.value.runs]]), error: null, version: 1 };
+    return true;
+  }
 
   subscribe = (l: () => void): (() => void) => {
     this.listeners.add(l);
@@ -82,6 +114,13 @@ export class RunPages {
 
   /** Sets the query. `soft`: the same query again (new runs, changed statuses): keep the rows meanwhile. */
   setQuery(input: MethodInput<'runs.search'>, key: string, soft = false): void {
+    const primed = this.primed === key;
+    this.primed = null;
+    if (primed) {
+      this.input = input;
+      this.pump();
+      return;
+    }
     this.input = input;
     this.gen++;
     this.inFlight.clear();
@@ -135,7 +174,7 @@ export class RunPages {
     this.inFlight.add(page);
     this.requests++;
     const answer =
-      takeEarly(this.key, page) ??
+      takeEarly(this.key, page)?.answer ??
       this.call('runs.search', { ...input, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
     answer.then(
       (r) => {
