@@ -1,11 +1,12 @@
 /**
- * The renderer's entry, kept small: it makes the transport, sends the first request the page needs
- * (the runs table's first page when it opens on the history, or the editor's chunk when it opens on
- * the editor) and only then loads the app's own chunk (start-app.tsx: React, the store, the views),
+ * The renderer's entry, kept small: it makes the transport, sends the first requests the page needs
+ * (the runs table's first page when it opens on the history; the app's info and the last workflow's
+ * file, and the editor's chunk, when it opens on the editor) and only then loads the app's own chunk (start-app.tsx: React, the store, the views),
  * so the data and the code arrive together instead of one after the other.
  */
 import './styles.css';
 import { createApi } from './api/index.js';
+import { withEarlyCalls } from './api/early.js';
 import { parseHash } from './features/history/route.js';
 import { callApi } from './features/history/call.js';
 import { searchInput } from './features/history/columns.js';
@@ -20,8 +21,15 @@ const fail = (e: unknown): void => {
 };
 if (rootElement) {
   try {
-    const api = createApi();
+    const api = withEarlyCalls(createApi());
     const route = parseHash(window.location.hash);
+    if (route.view === 'editor') {
+      // The editor's start-up (store init): the app's info, then the last workflow's file.
+      void api.early('app.info', {}).then((r) => {
+        if (r.ok && r.value.lastWorkflow) void api.early('workflows.load', { file: r.value.lastWorkflow });
+      });
+      void api.early('workflowRuns.list', { limit: 1 });
+    }
     const firstPage =
       route.view === 'runs'
         ? prefetchFirstPage((m, i) => callApi(api, m, i), searchInput(route.query))

@@ -169,6 +169,25 @@ describe('canvas level of detail and worker layout (Chromium)', { skip }, () => 
     const csv2 = again.find((e) => e.id === 'd:etl.artifact_dir>evaluate.test_csv');
     assert.ok(csv2 && csv2.targetDy > 0.5, JSON.stringify(csv2));
     await screenshot(page, 'lod-full-again');
+
+    // The minimap (a canvas, CanvasMiniMap.tsx): every node drawn, and a press on it moves the view
+    // so that the point pressed is the view's centre.
+    const minimap = page.getByTestId('minimap');
+    await page.waitForFunction(`document.querySelector('[data-testid="minimap"]')?.dataset.nodes === '${await page.locator('.react-flow__node').count()}'`);
+    const painted = await page.evaluate<number>(`(() => {
+      const c = document.querySelector('[data-testid="minimap"]');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4) colours.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
+      return colours.size;
+    })()`);
+    assert.ok(painted >= 3, `the minimap shows nodes over a background and a mask (${painted} colours)`);
+    const view = await page.evaluate<string>(`document.querySelector('.react-flow__viewport').style.transform`);
+    const mm = await minimap.boundingBox();
+    assert.ok(mm);
+    await page.mouse.click(mm.x + 8, mm.y + 8);
+    await waitForStableViewport(page);
+    assert.notEqual(await page.evaluate<string>(`document.querySelector('.react-flow__viewport').style.transform`), view);
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -64,10 +64,11 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
         return;
       }
       set({ appInfo: info.value });
-      const history = await api.call('workflowRuns.list', { limit: 1 });
-      const hasHistory = history.ok && history.value.length > 0;
+      // Whether there is any history (for the first-run screen) is asked alongside the last workflow.
+      const history = api.call('workflowRuns.list', { limit: 1 });
       if (info.value.lastWorkflow) await get().openWorkflow(info.value.lastWorkflow, { force: true });
-      set({ firstRun: !get().file && !hasHistory, ready: true });
+      const h = await history;
+      set({ firstRun: !get().file && !(h.ok && h.value.length > 0), ready: true });
     },
 
     toast(kind, message, code) {

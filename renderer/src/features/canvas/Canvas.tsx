@@ -11,7 +11,6 @@ import {
   BackgroundVariant,
   ConnectionLineType,
   Controls,
-  MiniMap,
   ReactFlow,
   getViewportForBounds,
   useNodesInitialized,
@@ -30,6 +29,7 @@ import { DRAG_MIME } from '../../hooks/useAddStep.js';
 import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
 import { CanvasEdgeMemo } from './CanvasEdge.js';
+import { CanvasMiniMap } from './CanvasMiniMap.js';
 import { DetailContext, detailForZoom } from './detail.js';
 import { InputsNodeMemo } from './InputsNode.js';
 import { StepNodeMemo } from './StepNode.js';
@@ -170,7 +170,7 @@ export function Canvas() {
 
   const stepRuns = useAppStore((s) => s.stepRuns);
   const minimapColor = useCallback(
-    (n: AppNode) => (isStepNode(n) ? `var(--st-${statusLabel(stepRuns[n.id]?.status)})` : 'var(--mm-inputs)'),
+    (n: AppNode) => (isStepNode(n) ? `--st-${statusLabel(stepRuns[n.id]?.status)}` : '--mm-inputs'),
     [stepRuns],
   );
 
@@ -201,7 +201,7 @@ export function Canvas() {
           <LightTitleScale target={canvasRef} />
           <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
           <Controls position="bottom-left" showInteractive={false} style={{ marginBottom: 28 }} />
-          <MiniMap position="bottom-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="var(--mm-mask)" style={{ width: 150, height: 96 }} />
+          <CanvasMiniMap colorOf={minimapColor} colorKey={stepRuns} />
         </ReactFlow>
       </DetailContext.Provider>
       {!hasSteps && (
