@@ -14,6 +14,7 @@ import {
   ExperimentSchema,
   IdSchema,
   LayoutSchema,
+  WorkflowSpecSchema,
   LineageLinkSchema,
   MetricPointSchema,
   PathSchema,
@@ -80,7 +81,18 @@ export const METHODS = {
 
   'workflows.load': method(
     z.object({ file: PathSchema }).strict(),
-    z.object({ file: z.string(), yaml: z.string(), layout: LayoutSchema.nullable(), problems: z.array(ProblemSchema) }),
+    z.object({
+      file: z.string(),
+      yaml: z.string(),
+      layout: LayoutSchema.nullable(),
+      problems: z.array(ProblemSchema),
+      /**
+       * The text parsed as the editor reads it (no project checks): the spec when the text is a
+       * YAML mapping, and the problems of that parse. The editor draws from it instead of parsing
+       * the text again (the engine's YAML parse is several times faster than the page's).
+       */
+      parsed: z.object({ spec: WorkflowSpecSchema.nullable(), problems: z.array(ProblemSchema) }),
+    }),
     'Read a workflow file and its layout sidecar; problems are reported, not thrown, so a broken file still opens.',
   ),
   'workflows.validate': method(

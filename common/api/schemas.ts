@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import { RUN_STATUSES, STEP_STATUSES } from '../types.js';
+import { PARAM_TYPES, RUN_STATUSES, STEP_STATUSES } from '../types.js';
+import { WORKFLOW_VERSION } from '../workflow/types.js';
+import type { WorkflowSpec } from '../workflow/types.js';
 
 export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
@@ -141,6 +143,59 @@ export const ExperimentSchema = z.object({
 });
 
 /** Canvas positions of a workflow's nodes, kept in a sidecar file next to the workflow file. */
+const SourcePosSchema = z.object({ line: z.number().int(), column: z.number().int(), offset: z.number().int() });
+const pos = SourcePosSchema.optional();
+
+/** A workflow file parsed (common/workflow/types.ts), source positions included. */
+export const WorkflowSpecSchema = z.object({
+  version: z.literal(WORKFLOW_VERSION),
+  name: z.string(),
+  description: z.string().nullable(),
+  experiment: z.string().nullable(),
+  inputs: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(PARAM_TYPES),
+      default: z.string().nullable(),
+      description: z.string().nullable(),
+      pos,
+      defaultPos: pos,
+      typePos: pos,
+    }),
+  ),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string().nullable(),
+      project: z.string(),
+      entryPoint: z.string(),
+      parameters: z.array(
+        z.object({ name: z.string(), value: z.string(), pos, valuePos: pos, valueSource: z.string().optional() }),
+      ),
+      needs: z.array(z.object({ step: z.string(), pos })),
+      cache: z.boolean(),
+      pos,
+      projectPos: pos,
+      entryPointPos: pos,
+      parametersPos: pos,
+      needsPos: pos,
+      cachePos: pos,
+    }),
+  ),
+  file: z.string().optional(),
+  pos,
+  namePos: pos,
+  inputsPos: pos,
+  stepsPos: pos,
+});
+// The schema and the TypeScript type must describe the same thing.
+const specMatches: [z.output<typeof WorkflowSpecSchema>] extends [WorkflowSpec]
+  ? [WorkflowSpec] extends [z.output<typeof WorkflowSpecSchema>]
+    ? true
+    : false
+  : false = true;
+void specMatches;
+
 export const LayoutSchema = z.object({
   version: z.literal(1),
   nodes: z.record(z.string(), z.object({ x: z.number(), y: z.number() })),

@@ -364,15 +364,34 @@ describe('web host', () => {
       const yaml = `version: 1\nname: roundtrip\nsteps:\n  hello:\n    project: ${project}\n    parameters:\n      msg: saved\n`;
       const layout = { version: 1, nodes: { hello: { x: 10, y: -20.5 } } };
       assert.deepEqual(value(await api('workflows.save', { file, yaml, layout })), { file });
-      const loaded = value(
-        await api<{ file: string; yaml: string; layout: unknown; problems: unknown[] }>('workflows.load', {
-          file,
-        }),
-      );
+      type Loaded = {
+        file: string;
+        yaml: string;
+        layout: unknown;
+        problems: unknown[];
+        parsed: {
+          spec: { name: string; steps: { name: string; parameters: { name: string; value: string }[]; pos?: { line: number } }[] } | null;
+          problems: { line?: number; message: string }[];
+        };
+      };
+      const loaded = value(await api<Loaded>('workflows.load', { file }));
       assert.equal(loaded.file, file);
       assert.equal(loaded.yaml, yaml);
       assert.deepEqual(loaded.layout, layout);
       assert.deepEqual(loaded.problems, []);
+      // The engine's parse, as the editor reads the text: the spec with its source positions.
+      assert.equal(loaded.parsed.spec?.name, 'roundtrip');
+      assert.deepEqual(
+        loaded.parsed.spec?.steps.map((st) => [st.name, st.parameters.map((p) => [p.name, p.value]), st.pos?.line]),
+        [['hello', [['msg', 'saved']], 4]],
+      );
+      assert.deepEqual(loaded.parsed.problems, []);
+      // A file that is not a workflow mapping still loads: no spec, its problem with a line.
+      const broken = path.join(work, 'broken.yaml');
+      fs.writeFileSync(broken, 'version: 1\nname: [unclosed\n');
+      const bad = value(await api<Loaded>('workflows.load', { file: broken }));
+      assert.equal(bad.parsed.spec, null);
+      assert.ok(bad.parsed.problems.length > 0 && bad.parsed.problems[0]?.line !== undefined, JSON.stringify(bad.parsed.problems));
     });
 
     test('status codes: 404 for unknown ids, 400 for host-less dialogs, 422 for an invalid workflow', async () => {

@@ -11,7 +11,7 @@ import { graphToLayout, rebaseProjects, workflowToGraph } from '../graph/convert
 import { basename, dirname, isAbsolutePath, joinPath, relativePath, resolvePath } from '../lib/paths.js';
 import { EMPTY_META } from './graph-slice.js';
 import { isDirty, workflowDir } from './selectors.js';
-import { currentYaml, loadSerializer } from './yaml.js';
+import { currentYaml } from './yaml.js';
 import type { BrowserMode, SliceCreator, UiActions, UiState } from './types.js';
 
 let toastCounter = 0;
@@ -147,11 +147,10 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
 
     async openWorkflow(file, opts) {
       if (!opts?.force && !get().confirmDiscard()) return false;
-      const serializer = loadSerializer(); // fetched while the file is read
       const r = await api.call('workflows.load', { file });
       if (errorToast(r)) return false;
-      const { parseWorkflowYaml } = await serializer;
-      const parsed = parseWorkflowYaml(r.value.yaml, r.value.file);
+      // The engine's parse of the text (the same parseWorkflowYaml, no project checks).
+      const parsed = r.value.parsed;
       if (!parsed.spec) {
         const first = parsed.problems[0];
         get().toast('error', `${r.value.file} cannot be shown as a graph: ${first ? `line ${first.line ?? '?'}: ${first.message}` : 'it is not a workflow file'}`, first?.code);
@@ -162,7 +161,9 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
       set({ firstRun: false });
       // Problems the canvas cannot show (an unknown key, a list where a value belongs) would be
       // dropped by the next save: say so now. The rest is re-checked and listed per step.
-      const semantic = new Set(validateWorkflowSpec(parsed.spec).map((p) => p.message));
+      const semantic = parsed.problems.length
+        ? new Set(validateWorkflowSpec(parsed.spec).map((p) => p.message))
+        : new Set<string>();
       const shape = parsed.problems.filter((p) => !semantic.has(p.message));
       const first = shape[0];
       if (first) {
