@@ -7,7 +7,8 @@
  *  - table first paint: navigation start → the first frame with run rows painted (and the total),
  *    on a fresh browser profile (the first launch), and again on a warm one (a relaunch: HTTP and
  *    V8 code caches warm);
- *  - scrolling: the mouse wheel over the table for a few seconds (a 300 px notch every 16 ms),
+ *  - scrolling: the mouse wheel over the table for a few seconds (a 300 px notch every 16 ms, or
+ *    --notch N),
  *    frame times from a requestAnimationFrame loop (fps, p95, frames missed at 60 Hz), and how many
  *    frames showed rows still loading;
  *  - a jump to row 50,000 (scrollTop set): until those rows are shown;
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     points: { type: 'string', default: '1000000' },
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '4' },
+    notch: { type: 'string', default: '300' },
     width: { type: 'string', default: '1440' },
     height: { type: 'string', default: '900' },
     keep: { type: 'boolean' },
@@ -45,6 +47,8 @@ const RUNS = Number(values.runs);
 const POINTS = Number(values.points);
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
+/** Pixels per wheel event (one every 16 ms): 300 is a fast fling (~18,750 px/s), 100 a brisk scroll. */
+const NOTCH = Number(values.notch);
 const VIEWPORT = { width: Number(values.width), height: Number(values.height) };
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -371,7 +375,7 @@ async function round(host: Host, page: Page, bigRun: string): Promise<Round> {
   await page.evaluate(START_RECORDER);
   const t0 = performance.now();
   for (let n = 1; performance.now() - t0 < SECONDS * 1000; n++) {
-    await page.mouse.wheel(0, 300);
+    await page.mouse.wheel(0, NOTCH);
     const wait = t0 + n * 16 - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
@@ -477,6 +481,7 @@ async function main(): Promise<void> {
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
       load_average: { before: r1(loadBefore), after: r1(os.loadavg()[0] ?? 0) },
       viewport: VIEWPORT,
+      wheel_notch_px: NOTCH,
       runs: rounds[0]?.total,
       generated_s: generated ? r1(generated.seconds) : null,
       rounds: ROUNDS,
