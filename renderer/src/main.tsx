@@ -1,8 +1,9 @@
 /**
  * The renderer's entry, kept small: it makes the transport, sends the first requests the page needs
  * (the runs table's first page when it opens on the history; the app's info and the last workflow's
- * file, and the editor's chunk, when it opens on the editor) and only then loads the app's own chunk (start-app.tsx: React, the store, the views),
- * so the data and the code arrive together instead of one after the other.
+ * file, and the editor's chunk, when it opens on the editor) and only then loads the app's own
+ * chunk (start-app.tsx: React, the store, the views), so the data and the code arrive together
+ * instead of one after the other. docs/ui.md, "Start-up".
  */
 import './styles.css';
 import { createApi } from './api/index.js';

@@ -109,6 +109,8 @@ describe('createAppProtocolHandler', () => {
   test('the scheme is standard and secure, and weakens nothing', () => {
     assert.equal(APP_SCHEME_PRIVILEGES.standard, true);
     assert.equal(APP_SCHEME_PRIVILEGES.secure, true);
+    // V8's code cache for the app's scripts: a relaunch skips compiling them (docs/benchmarks.md).
+    assert.equal(APP_SCHEME_PRIVILEGES.codeCache, true);
     assert.equal(APP_SCHEME_PRIVILEGES.bypassCSP, false);
     assert.equal(APP_SCHEME_PRIVILEGES.corsEnabled, false);
     assert.equal(APP_SCHEME_PRIVILEGES.allowServiceWorkers, false);

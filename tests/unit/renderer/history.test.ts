@@ -20,7 +20,7 @@ import {
 } from '../../../renderer/src/features/history/columns.js';
 import { EMPTY_QUERY, formatRoute, parseHash } from '../../../renderer/src/features/history/route.js';
 import type { Route } from '../../../renderer/src/features/history/route.js';
-import { PAGE_SIZE, RunPages, rowAt } from '../../../renderer/src/features/history/run-pages.js';
+import { PAGE_SIZE, RunPages, prefetchFirstPage, rowAt } from '../../../renderer/src/features/history/run-pages.js';
 import type { PagesSnapshot } from '../../../renderer/src/features/history/run-pages.js';
 import { engineApi, waitFor } from './helpers.js';
 import type { EngineApi } from './helpers.js';
@@ -197,6 +197,45 @@ describe('RunPages against a real engine', () => {
     const s = await settle(pages, (x) => x.queryKey === 'q2' && rowAt(x, 300) !== undefined);
     assert.equal(rowAt(s, 0), undefined, 'page 0 of the new query was not asked for yet');
     assert.equal(rowAt(s, 300)?.run_name, 'run-0300');
+  });
+
+  test('the early first page: a table that mounts after it arrived starts with its rows, asks only for more', async () => {
+    const input = { orderBy: ['start_time DESC'] };
+    const key = JSON.stringify(input);
+    requests = [];
+    await prefetchFirstPage(call, input);
+    assert.deepEqual(requests.map((r) => r.offset), [0]);
+    const pages = new RunPages(call);
+    assert.equal(pages.prime(input, key), true);
+    // Synchronously there: the table's first render shows it.
+    const s = pages.getSnapshot();
+    assert.equal(s.queryKey, key);
+    assert.equal(s.total, RUNS);
+    assert.equal(rowAt(s, 0)?.run_name, 'run-1049');
+    // The same query set by the table's effect keeps the rows; only the look-ahead page is asked for.
+    pages.setQuery(input, key);
+    assert.equal(pages.getSnapshot(), s);
+    pages.want(0, 30);
+    await settle(pages, (x) => rowAt(x, PAGE_SIZE) !== undefined);
+    assert.deepEqual(requests.map((r) => r.offset), [0, PAGE_SIZE]);
+    // Taken once: another table (or another query) asks anew.
+    assert.equal(new RunPages(call).prime(input, key), false);
+    await prefetchFirstPage(call, input);
+    assert.equal(new RunPages(call).prime({ orderBy: ['start_time ASC'] }, 'other'), false);
+  });
+
+  test('the early first page not answered yet: the table takes the request in flight, not a second one', async () => {
+    const input = { orderBy: ['run_name ASC'] };
+    const key = JSON.stringify(input);
+    requests = [];
+    const answered = prefetchFirstPage(call, input);
+    const pages = new RunPages(call);
+    assert.equal(pages.prime(input, key), false, 'nothing to show yet');
+    pages.setQuery(input, key);
+    await answered;
+    const s = await settle(pages, (x) => x.total !== null);
+    assert.equal(rowAt(s, 0)?.run_name, 'run-0000');
+    assert.deepEqual(requests.map((r) => r.offset), [0]);
   });
 
   test('a bad filter is kept as the error, with the engine code and position', async () => {

@@ -382,8 +382,12 @@ export function RunsView({ query }: { query: RunsQuery }) {
       performance.mark('baton:rows-committed');
   }, [rowsShown]);
   const inView = Math.ceil(view.height / ROW_H);
+  // The window's size in rows (its pool of row slots, below): the block, the overscan on both sides
+  // and the rows in view, rounded up so that small changes of height (the table's first measurement)
+  // keep the same slots.
+  const pool = BLOCK + 2 * OVERSCAN + Math.ceil(inView / 4) * 4;
   const first = Math.max(0, view.block * BLOCK - overscan);
-  const last = Math.min(total, view.block * BLOCK + (painted ? BLOCK : 1) + inView + overscan);
+  const last = Math.min(total, painted ? first + pool : view.block * BLOCK + 1 + inView);
   let anyRunning = false;
   for (let i = first; i < last && !anyRunning; i++) anyRunning = rowAt(snap, i)?.status === 'RUNNING';
   // Durations of running runs tick; the table re-renders each second only while one is in view.
@@ -431,7 +435,6 @@ export function RunsView({ query }: { query: RunsQuery }) {
   // moves, the rows that leave it hand their DOM to the rows that enter, which React fills in place
   // (new text, a new `top`) instead of creating and deleting elements or moving them around. The
   // DOM order is therefore rotated; aria-rowindex gives each row its place in the table.
-  const pool = BLOCK + inView + 2 * OVERSCAN;
   const slots: ReactNode[] = new Array<ReactNode>(pool).fill(null);
   const selectedSet = new Set(selected);
   for (let i = first; i < last; i++) {
