@@ -8,6 +8,7 @@
 import './styles.css';
 import { createApi } from './api/index.js';
 import { withEarlyCalls } from './api/early.js';
+import { normalizePath, projectDirOf } from './lib/paths.js';
 import { parseHash } from './features/history/route.js';
 import { callApi } from './features/history/call.js';
 import { searchInput } from './features/history/columns.js';
@@ -25,9 +26,14 @@ if (rootElement) {
     const api = withEarlyCalls(createApi());
     const route = parseHash(window.location.hash);
     if (route.view === 'editor') {
-      // The editor's start-up (store init): the app's info, then the last workflow's file.
-      void api.early('app.info', {}).then((r) => {
-        if (r.ok && r.value.lastWorkflow) void api.early('workflows.load', { file: r.value.lastWorkflow });
+      // The editor's start-up (store init): the app's info, then the last workflow's file, then the
+      // projects its steps name (the store opens each before it draws the document).
+      void api.early('app.info', {}).then(async (r) => {
+        if (!r.ok || !r.value.lastWorkflow) return;
+        const w = await api.early('workflows.load', { file: r.value.lastWorkflow });
+        if (!w.ok || !w.value.parsed.spec) return;
+        const dirs = new Set(w.value.parsed.spec.steps.map((st) => projectDirOf(w.value.file, st.project)));
+        for (const dir of dirs) if (dir) void api.early('projects.open', { path: normalizePath(dir) });
       });
       void api.early('workflowRuns.list', { limit: 1 });
     }

@@ -95,3 +95,13 @@ export function relativePath(from: string, to: string): string {
   if (rel === '') return '.';
   return up.length ? rel : `./${rel}`;
 }
+
+/**
+ * The absolute folder of a step's project (`project` as written in the workflow file: relative to
+ * the file's folder, or absolute), or null when it cannot be known (no name, an unsaved file).
+ */
+export function projectDirOf(workflowFile: string | null, project: string): string | null {
+  if (project.trim() === '') return null;
+  if (isAbsolutePath(project)) return resolvePath('/', project);
+  return workflowFile ? resolvePath(dirname(workflowFile), project) : null;
+}

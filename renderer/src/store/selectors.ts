@@ -8,7 +8,7 @@ import { graphToWorkflow } from '../graph/convert.js';
 import type { AppNode, StepData } from '../graph/types.js';
 import { isStepNode } from '../graph/types.js';
 import type { EntryPointLookup } from '../graph/wiring.js';
-import { dirname, isAbsolutePath, resolvePath } from '../lib/paths.js';
+import { dirname, projectDirOf } from '../lib/paths.js';
 import type { AppState, ProjectEntry } from './types.js';
 
 export function workflowDir(s: Pick<AppState, 'file'>): string | null {
@@ -17,10 +17,7 @@ export function workflowDir(s: Pick<AppState, 'file'>): string | null {
 
 /** The absolute folder of a step's project, or null when it cannot be known yet. */
 export function resolveProjectDir(s: Pick<AppState, 'file'>, project: string): string | null {
-  if (project.trim() === '') return null;
-  if (isAbsolutePath(project)) return resolvePath('/', project);
-  const dir = workflowDir(s);
-  return dir ? resolvePath(dir, project) : null;
+  return projectDirOf(s.file, project);
 }
 
 export function projectEntryFor(s: Pick<AppState, 'file' | 'projects'>, project: string): ProjectEntry | null {

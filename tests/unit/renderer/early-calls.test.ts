@@ -7,7 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withEarlyCalls } from '../../../renderer/src/api/early.js';
 import { createAppStore } from '../../../renderer/src/store/create-store.js';
-import { engineApi } from './helpers.js';
+import { startEffects } from '../../../renderer/src/store/effects.js';
+import { normalizePath, projectDirOf } from '../../../renderer/src/lib/paths.js';
+import { copyExample, engineApi, waitFor } from './helpers.js';
 import type { EngineApi } from './helpers.js';
 
 let env: EngineApi;
@@ -50,6 +52,31 @@ describe('early calls', () => {
     assert.equal(bad.ok, false);
     assert.deepEqual(await api.call('workflows.load', { file: '/nowhere/missing.yaml' }), bad);
     assert.equal(typeof api.on('run.updated', () => {}), 'function');
+  });
+
+  test('the last workflow and its projects, sent early (as main.tsx does), are not asked for again', async () => {
+    const example = copyExample();
+    assert.equal((await env.api.call('app.setLastWorkflow', { file: example.workflow })).ok, true);
+    const api = withEarlyCalls(env.api);
+    const info = await api.early('app.info', {});
+    assert.ok(info.ok && info.value.lastWorkflow);
+    const w = await api.early('workflows.load', { file: info.value.lastWorkflow });
+    assert.ok(w.ok && w.value.parsed.spec);
+    const dirs = new Set(w.value.parsed.spec.steps.map((st) => projectDirOf(w.value.file, st.project)));
+    for (const dir of dirs) if (dir) void api.early('projects.open', { path: normalizePath(dir) });
+    const before = { load: count('workflows.load'), open: count('projects.open') };
+    const store = createAppStore(api, { confirm: () => true });
+    const stop = startEffects(store, api);
+    try {
+      await store.getState().init();
+      assert.equal(store.getState().file, w.value.file);
+      await waitFor('the projects', () => [...dirs].every((d) => d && store.getState().projects[normalizePath(d)]?.status === 'ready'));
+      assert.equal(count('workflows.load'), before.load, 'the file was read once');
+      assert.equal(count('projects.open'), before.open, 'each project was opened once');
+    } finally {
+      stop();
+      await env.api.call('app.setLastWorkflow', { file: null });
+    }
   });
 
   test("the store's start-up uses the answers sent for it", async () => {

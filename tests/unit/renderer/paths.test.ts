@@ -1,8 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basename, dirname, isAbsolutePath, joinPath, normalizePath, relativePath, resolvePath } from '../../../renderer/src/lib/paths.js';
+import { basename, dirname, isAbsolutePath, joinPath, normalizePath, projectDirOf, relativePath, resolvePath } from '../../../renderer/src/lib/paths.js';
 
 describe('renderer paths', () => {
+  test("projectDirOf: a step's project folder from the workflow file", () => {
+    assert.equal(projectDirOf('/w/flows/train.yaml', '../multistep'), '/w/multistep');
+    assert.equal(projectDirOf('/w/train.yaml', './multistep/'), '/w/multistep');
+    assert.equal(projectDirOf('/w/train.yaml', '/abs/proj'), '/abs/proj');
+    assert.equal(projectDirOf(null, '/abs/proj'), '/abs/proj');
+    assert.equal(projectDirOf(null, 'rel'), null, 'an unsaved file: unknown');
+    assert.equal(projectDirOf('/w/train.yaml', '  '), null, 'no project named');
+  });
+
   test('POSIX', () => {
     assert.equal(normalizePath('/a/./b/../c/'), '/a/c');
     assert.equal(joinPath('/a/b', '../c', './d'), '/a/c/d');
