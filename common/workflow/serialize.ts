@@ -28,6 +28,28 @@ export interface ParsedWorkflow {
  * With `projects`, the project-dependent checks of validateWorkflowSpec are run too.
  */
 export function parseWorkflowYaml(text: string, fileLabel: string, projects?: ProjectLookup): ParsedWorkflow {
+  return checkWorkflowShape(parseWorkflowShape(text, fileLabel), projects);
+}
+
+/** A workflow file's text parsed, before the spec's own checks: the spec, and the problems of its shape. */
+export interface WorkflowShape {
+  spec?: WorkflowSpec;
+  /** Not YAML, not a mapping, unknown keys, wrong kinds of values; sorted when there is no spec. */
+  shape: Problem[];
+}
+
+/**
+ * The checks of a parsed text: its shape problems and validateWorkflowSpec's (with `projects`, the
+ * project-dependent ones too). One parse can be checked both ways (the engine does, to answer the
+ * editor and itself from the same parse).
+ */
+export function checkWorkflowShape(parsed: WorkflowShape, projects?: ProjectLookup): ParsedWorkflow {
+  if (!parsed.spec) return { problems: parsed.shape };
+  return { spec: parsed.spec, problems: mergeProblems(parsed.shape, validateWorkflowSpec(parsed.spec, projects)) };
+}
+
+/** Parses a workflow file's text into its spec and the problems of its shape (see WorkflowShape). */
+export function parseWorkflowShape(text: string, fileLabel: string): WorkflowShape {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, version: '1.2', uniqueKeys: true });
   const posAt = (offset: number): SourcePos => {
@@ -50,7 +72,7 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
         e.code === 'MULTIPLE_DOCS' ? 'the file holds several YAML documents ("---"); a workflow file is one document' : e.message;
       add(`invalid YAML: ${message}`, posAt(e.pos[0]));
     }
-    return { problems: sortProblems(problems) };
+    return { shape: sortProblems(problems) };
   }
 
   const deref = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
@@ -130,11 +152,11 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
   const root = deref(doc.contents);
   if (root === null || root === undefined || (isScalar(root) && root.value === null)) {
     add('the file is empty: a workflow file is a mapping with "version: 1", "name" and "steps"', posAt(0));
-    return { problems: sortProblems(problems) };
+    return { shape: sortProblems(problems) };
   }
   if (!isMap(root)) {
     add(`the file must be a mapping with "version: 1", "name" and "steps", not ${kindOf(root)}`, nodePos(root, posAt(0)));
-    return { problems: sortProblems(problems) };
+    return { shape: sortProblems(problems) };
   }
   const rootPos = nodePos(root, posAt(0));
   const top = checkKeys(root, WORKFLOW_KEYS, 'workflow');
@@ -366,7 +388,7 @@ export function parseWorkflowYaml(text: string, fileLabel: string, projects?: Pr
     return param;
   }
 
-  return { spec, problems: mergeProblems(problems, validateWorkflowSpec(spec, projects)) };
+  return { spec, shape: problems };
 }
 
 /** Shape problems first; a semantic problem at the same place as a shape problem is a consequence of it. */

@@ -15,8 +15,9 @@ import type { RunRow } from '../engine/history/views.js';
 import { runDetail, runRows, workflowDiff, workflowSnapshot } from '../engine/history/views.js';
 import type { Engine } from '../engine/engine.js';
 import { findMlprojectFile, loadProject, resolveEntryPoint } from '../engine/projects/index.js';
-import { parseWorkflowYaml } from '../../common/workflow/serialize.js';
-import { loadWorkflowText } from '../engine/workflow/load.js';
+import { checkWorkflowShape, parseWorkflowShape } from '../../common/workflow/serialize.js';
+import type { WorkflowShape } from '../../common/workflow/serialize.js';
+import { loadWorkflowShape, loadWorkflowText } from '../engine/workflow/load.js';
 
 export interface HostCapabilities {
   /** Opens a folder in the platform's file manager (Electron); absent in the web host. */
@@ -113,9 +114,11 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
       return {};
     }
   };
-  const validateText = (file: string, yaml: string): Problem[] => {
+  /** Every problem of a workflow's text, project checks included (`parsed`: its parse, if done). */
+  const validateText = (file: string, yaml: string, parsed?: WorkflowShape): Problem[] => {
     try {
-      loadWorkflowText(yaml, path.resolve(file), loadProject, resolveEntryPoint);
+      if (parsed) loadWorkflowShape(parsed, path.resolve(file), loadProject, resolveEntryPoint);
+      else loadWorkflowText(yaml, path.resolve(file), loadProject, resolveEntryPoint);
       return [];
     } catch (e) {
       return problemsOf(e);
@@ -205,14 +208,16 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
       } catch {
         layout = null; // no sidecar (or an unreadable one): the canvas lays the graph out itself
       }
-      // The editor's parse (no project checks), done here: the engine parses YAML several times faster
-      // than a page that has just loaded, and the canvas waits for it.
-      const parsed = parseWorkflowYaml(yaml, abs);
+      // One parse, checked twice: with the projects (the file's problems) and without (the editor's
+      // view of it, sent along: the engine parses YAML several times faster than a page that has
+      // just loaded, and the canvas waits for it).
+      const shape = parseWorkflowShape(yaml, abs);
+      const parsed = checkWorkflowShape(shape);
       return Promise.resolve({
         file: abs,
         yaml,
         layout,
-        problems: validateText(abs, yaml),
+        problems: validateText(abs, yaml, shape),
         parsed: { spec: parsed.spec ?? null, problems: parsed.problems },
       });
     },

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { AppError, problemsError, toAppError } from '../../../common/errors.js';
 import type { Problem } from '../../../common/errors.js';
 import type { EntryPointSpec, ProjectSpec } from '../../../common/types.js';
-import { parseWorkflowYaml } from '../../../common/workflow/serialize.js';
+import { checkWorkflowShape, parseWorkflowShape } from '../../../common/workflow/serialize.js';
+import type { WorkflowShape } from '../../../common/workflow/serialize.js';
 import type { WorkflowSpec } from '../../../common/workflow/types.js';
 import type { ProjectInfo } from '../../../common/workflow/validate.js';
 
@@ -64,6 +65,17 @@ export function loadWorkflowText(
   resolveEntryPoint: EntryPointResolver,
   label: string = file,
 ): LoadedWorkflow {
+  return loadWorkflowShape(parseWorkflowShape(text, label), file, loadProject, resolveEntryPoint, label);
+}
+
+/** loadWorkflowText for a text already parsed (parseWorkflowShape with the same `label`). */
+export function loadWorkflowShape(
+  parsed: WorkflowShape,
+  file: string,
+  loadProject: ProjectLoader,
+  resolveEntryPoint: EntryPointResolver,
+  label: string = file,
+): LoadedWorkflow {
   const abs = path.resolve(file);
   const baseDir = path.dirname(abs);
   const projectCache = new Map<string, ProjectSpec | AppError>();
@@ -91,7 +103,7 @@ export function loadWorkflowText(
     }
   };
 
-  const { spec, problems } = parseWorkflowYaml(text, label, lookup);
+  const { spec, problems } = checkWorkflowShape(parsed, lookup);
   if (!spec || problems.length) throw workflowProblems(label, problems);
   return { spec, file: abs, baseDir, projects };
 }

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWorkflowYaml, stripSourcePositions, workflowToYaml } from '../../../common/workflow/serialize.js';
+import { checkWorkflowShape, parseWorkflowShape, parseWorkflowYaml, stripSourcePositions, workflowToYaml } from '../../../common/workflow/serialize.js';
+import type { ProjectLookup } from '../../../common/workflow/validate.js';
 import type { StepSpec, WorkflowSpec } from '../../../common/workflow/types.js';
 import { lines, validSpec } from './helpers.js';
 
@@ -99,6 +100,26 @@ describe('parseWorkflowYaml', () => {
     const spec = validSpec(lines('version: 1', 'name: x', 'steps:', '  a: {project: &p ./proj}', '  b: {project: *p}'));
     assert.equal(spec.steps[1]?.project, './proj');
   });
+});
+
+describe('one parse checked both ways (parseWorkflowShape + checkWorkflowShape)', () => {
+  const noProject: ProjectLookup = () => ({ error: 'no such project', code: 'MLPROJECT_NOT_FOUND' });
+  const texts = {
+    valid: 'version: 1\nname: w\nsteps:\n  a:\n    project: ./p\n    parameters:\n      x: 1\n',
+    'a shape problem': 'version: 1\nname: w\nbogus: 1\nsteps:\n  a:\n    project: ./p\n    parameters:\n      x: [1, 2]\n',
+    'a semantic problem': 'version: 1\nname: w\nsteps:\n  a:\n    project: ./p\n    parameters:\n      x: ${{ steps.nope.run_id }}\n',
+    'not YAML': 'version: 1\nname: [unclosed\n',
+    'not a mapping': '- a\n- b\n',
+  };
+  for (const [name, text] of Object.entries(texts)) {
+    test(`${name}: the same as parseWorkflowYaml, without and with projects`, () => {
+      const shape = parseWorkflowShape(text, 'w.yaml');
+      assert.deepEqual(checkWorkflowShape(shape), parseWorkflowYaml(text, 'w.yaml'));
+      assert.deepEqual(checkWorkflowShape(shape, noProject), parseWorkflowYaml(text, 'w.yaml', noProject));
+      // Checking does not change the parse: both checks can use one.
+      assert.deepEqual(parseWorkflowShape(text, 'w.yaml'), shape);
+    });
+  }
 });
 
 describe('workflowToYaml', () => {
