@@ -4,36 +4,20 @@
  * a real engine (every `workflows.validate` and `projects.open` call counted), plus the pure pieces
  * (sameStepData, referencedProjectDirs, waitsForProjects, problemsByStep).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAppStore } from '../../../renderer/src/store/create-store.js';
-import type { AppStore } from '../../../renderer/src/store/create-store.js';
-import { startEffects } from '../../../renderer/src/store/effects.js';
 import { referencedProjectDirs, sameStepData, waitsForProjects } from '../../../renderer/src/store/selectors.js';
 import { problemsByStep } from '../../../renderer/src/store/problems.js';
 import { isStepNode } from '../../../renderer/src/graph/types.js';
 import type { AppNode } from '../../../renderer/src/graph/types.js';
-import { copyExample, engineApi, waitFor } from './helpers.js';
-import type { EngineApi } from './helpers.js';
+import { copyExample, storeOnEngine, waitFor } from './helpers.js';
 
-let env: EngineApi;
-let store: AppStore;
-let stop: () => void;
+const t = storeOnEngine();
 const example = copyExample();
-const s = () => store.getState();
-const count = (method: string) => env.calls.filter((c) => c === method).length;
+const s = () => t.store.getState();
+const count = (method: string) => t.env.calls.filter((c) => c === method).length;
 /** Long enough for a scheduled validation (10 ms debounce) to have been sent. */
 const settle = () => new Promise((r) => setTimeout(r, 120));
-
-before(() => {
-  env = engineApi();
-  store = createAppStore(env.api, { confirm: () => true });
-  stop = startEffects(store, env.api, { validateDelayMs: 10 });
-});
-after(async () => {
-  stop();
-  await env.close();
-});
 
 describe('effects on position-only changes', () => {
   test('opening validates once and opens each project once', async () => {

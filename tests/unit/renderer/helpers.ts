@@ -2,11 +2,15 @@
  * Renderer test helpers: a real engine behind the typed Api (createDispatcher + forwardEvents, the
  * same seam both transports use), the bundled example, and small waiting helpers.
  */
+import { after, before } from 'node:test';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Api, EventName, EventPayload } from '../../../common/api/contract.js';
 import { createDispatcher, createHandlers, forwardEvents } from '../../../main/api/handlers.js';
 import type { Engine } from '../../../main/engine/engine.js';
+import { createAppStore } from '../../../renderer/src/store/create-store.js';
+import type { AppStore } from '../../../renderer/src/store/create-store.js';
+import { startEffects } from '../../../renderer/src/store/effects.js';
 import { REPO_ROOT, openEngine, tempDir } from '../../helpers.js';
 
 export { REPO_ROOT, tempDir };
@@ -66,4 +70,25 @@ export async function waitFor<T>(what: string, probe: () => T | null | undefined
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The store with its effects on a real engine, for a test file: made before its tests, closed after. */
+export interface EngineStore {
+  env: EngineApi;
+  store: AppStore;
+}
+
+export function storeOnEngine(): EngineStore {
+  const t = {} as EngineStore;
+  let stop = (): void => {};
+  before(() => {
+    t.env = engineApi();
+    t.store = createAppStore(t.env.api, { confirm: () => true });
+    stop = startEffects(t.store, t.env.api, { validateDelayMs: 10 });
+  });
+  after(async () => {
+    stop();
+    await t.env.close();
+  });
+  return t;
 }

@@ -2,41 +2,25 @@
  * The store against a real engine: open the example, validate, save, run it, watch events update
  * the step statuses and metrics, follow a step's output, re-run from a step.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { parseWorkflowYaml, workflowToYaml } from '../../../common/workflow/serialize.js';
-import { createAppStore } from '../../../renderer/src/store/create-store.js';
-import type { AppStore } from '../../../renderer/src/store/create-store.js';
-import { startEffects } from '../../../renderer/src/store/effects.js';
 import { entryPointFor, isDirty } from '../../../renderer/src/store/selectors.js';
 import { problemsByStep } from '../../../renderer/src/store/problems.js';
 import { currentYaml } from '../../../renderer/src/store/yaml.js';
 import { isStepNode } from '../../../renderer/src/graph/types.js';
 import type { StepData } from '../../../renderer/src/graph/types.js';
-import { copyExample, engineApi, waitFor } from './helpers.js';
-import type { EngineApi } from './helpers.js';
+import { copyExample, storeOnEngine, waitFor } from './helpers.js';
 
-let env: EngineApi;
-let store: AppStore;
-let stop: () => void;
+const t = storeOnEngine();
 const example = copyExample();
-const s = () => store.getState();
+const s = () => t.store.getState();
 const data = (id: string): StepData => {
   const n = s().nodes.find((x) => x.id === id);
   assert.ok(n && isStepNode(n));
   return n.data;
 };
-
-before(() => {
-  env = engineApi();
-  store = createAppStore(env.api, { confirm: () => true });
-  stop = startEffects(store, env.api, { validateDelayMs: 10 });
-});
-after(async () => {
-  stop();
-  await env.close();
-});
 
 describe('store with a real engine', () => {
   test('start-up: app info, no history → first-run screen', async () => {
@@ -93,7 +77,7 @@ describe('store with a real engine', () => {
     assert.ok(id);
     assert.equal(s().workflowRun?.workflow_run_id, id);
     const seen = new Set<string>();
-    const unsub = store.subscribe((st) => {
+    const unsub = t.store.subscribe((st) => {
       for (const [name, v] of Object.entries(st.stepRuns)) seen.add(`${name}:${v.status}`);
     });
     await waitFor('workflow finished', () => s().workflowRun?.status === 'FINISHED', 60_000);

@@ -2,34 +2,18 @@
  * A step that prints megabytes (with colours and progress-bar carriage returns): the log window
  * stays bounded, ends exactly where the file ends, and older pages load on demand.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createAppStore } from '../../../renderer/src/store/create-store.js';
-import type { AppStore } from '../../../renderer/src/store/create-store.js';
-import { startEffects } from '../../../renderer/src/store/effects.js';
 import { hasOlder } from '../../../renderer/src/logs/log-buffer.js';
-import { engineApi, tempDir, waitFor } from './helpers.js';
-import type { EngineApi } from './helpers.js';
+import { storeOnEngine, tempDir, waitFor } from './helpers.js';
 
 const LINES = 120_000; // ≈ 5 MB
 
-let env: EngineApi;
-let store: AppStore;
-let stop: () => void;
-const s = () => store.getState();
+const t = storeOnEngine();
+const s = () => t.store.getState();
 const text = (i: number) => s().log.lines[i]?.segments.map((x) => x.text).join('') ?? '';
-
-before(() => {
-  env = engineApi();
-  store = createAppStore(env.api, { confirm: () => true });
-  stop = startEffects(store, env.api, { validateDelayMs: 10 });
-});
-after(async () => {
-  stop();
-  await env.close();
-});
 
 describe('logs of a step that prints megabytes', () => {
   test('bounded window, exact end, colours, older pages on demand', async () => {
