@@ -16,8 +16,6 @@
  * reports its longest long task (the longest the page could not answer input) and their sum.
  * Prints the medians over the rounds as one JSON document.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +23,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { rng, REPO, median } from './stats.js';
+import { rng, median } from './stats.js';
+import { CHROMIUM_ARGS, call, startHost } from './ui-host.js';
+import type { Host } from './ui-host.js';
 
 const { values } = parseArgs({
   options: {
@@ -235,50 +235,6 @@ function generate(steps: number, edges: number): Generated {
 
 // ------------------------------------------------------------------------------------------------
 // The web host
-
-interface Host {
-  url: string;
-  origin: string;
-  token: string;
-  proc: ChildProcess;
-}
-
-async function startHost(home: string): Promise<Host> {
-  const args = [path.join(REPO, 'bin', 'baton.js'), 'ui', '--port', '0', '--no-open'];
-  if (values['renderer-dir']) args.push('--renderer-dir', path.resolve(values['renderer-dir']));
-  const proc = spawn(process.execPath, args, {
-    env: { ...process.env, BATON_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`baton ui did not print its address:\n${err}`)), 20_000);
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('http'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line.trim());
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`baton ui exited (${code}):\n${err}`)));
-  });
-  const u = new URL(url);
-  return { url, origin: u.origin, token: u.searchParams.get('token') ?? '', proc };
-}
-
-async function call(host: Host, method: string, input: unknown): Promise<unknown> {
-  const r = await fetch(`${host.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const body = (await r.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.value;
-}
 
 // ------------------------------------------------------------------------------------------------
 // In-page probes. Plain JavaScript strings: the page is a browser, this file is compiled for Node.
@@ -650,24 +606,14 @@ fs.writeFileSync(`${wf}.layout.json`, `${JSON.stringify(gen.layout, null, 2)}\n`
 fs.writeFileSync(wfAuto, gen.yaml);
 
 const loadBefore = os.loadavg()[0]!;
-const host = await startHost(home);
+const host = await startHost(
+  home,
+  values['renderer-dir'] ? ['--renderer-dir', path.resolve(values['renderer-dir'])] : [],
+);
 const browser = await chromium.launch({
   executablePath: values.chromium,
   headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    // A page that is not in a visible window must still get full-rate frames and timers.
-    '--disable-renderer-backgrounding',
-    '--disable-background-timer-throttling',
-    '--disable-backgrounding-occluded-windows',
-  ],
+  args: CHROMIUM_ARGS,
 });
 
 const profileDir = values.profile ? path.resolve(values.profile) : undefined;
@@ -722,8 +668,7 @@ async function panAndDrag(page: Page, prof: (name: string) => string | undefined
 
 try {
   // Checks the generated workflow the way the engine reads it, before timing anything.
-  const problems = ((await call(host, 'workflows.load', { file: wf })) as { problems: { message: string }[] })
-    .problems;
+  const { problems } = await call<{ problems: { message: string }[] }>(host, 'workflows.load', { file: wf });
   if (problems.length)
     throw new Error(`the generated workflow is invalid: ${problems.map((p) => p.message).join('; ')}`);
 

@@ -15,8 +15,6 @@
  *  - the 1,000,000-point chart: click on the Metrics tab → the chart drawn and painted.
  * Prints the medians over the rounds as one JSON document.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +25,9 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { homeLayout } from '../main/engine/paths.js';
 import { Store, fileUri } from '../main/engine/store/store.js';
-import { rng, REPO, median, p95 } from './stats.js';
+import { rng, median, p95 } from './stats.js';
+import { CHROMIUM_ARGS, call, startHost } from './ui-host.js';
+import type { Host } from './ui-host.js';
 
 const { values } = parseArgs({
   options: {
@@ -167,52 +167,6 @@ function generate(home: string): { bigRun: string; seconds: number } {
 
 // ------------------------------------------------------------------------------------------------
 // The host and the page
-
-interface Host {
-  url: string;
-  origin: string;
-  token: string;
-  proc: ChildProcess;
-}
-
-async function startHost(home: string): Promise<Host> {
-  const proc = spawn(
-    process.execPath,
-    [path.join(REPO, 'bin', 'baton.js'), 'ui', '--port', '0', '--no-open'],
-    {
-      env: { ...process.env, BATON_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let err = '';
-  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`baton ui did not print its address:\n${err}`)), 60_000);
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('http'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line.trim());
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`baton ui exited (${code}):\n${err}`)));
-  });
-  const u = new URL(url);
-  return { url, origin: u.origin, token: u.searchParams.get('token') ?? '', proc };
-}
-
-async function call<T>(host: Host, method: string, input: unknown): Promise<T> {
-  const r = await fetch(`${host.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const body = (await r.json()) as { ok: boolean; value?: T; error?: { message: string } };
-  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
-  return body.value as T;
-}
 
 // In-page probes: plain JavaScript (the page is a browser; this file is compiled for Node).
 
@@ -426,20 +380,7 @@ async function main(): Promise<void> {
   const host = await startHost(home);
   const browser = await chromium.launch({
     executablePath: values.chromium,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // A page in no visible window still gets full-rate frames and timers (as in bench/canvas.ts).
-      '--disable-renderer-backgrounding',
-      '--disable-background-timer-throttling',
-      '--disable-backgrounding-occluded-windows',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const big = await call<{ runs: { run_id: string }[] }>(host, 'runs.search', {
