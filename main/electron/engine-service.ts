@@ -10,7 +10,7 @@ import type { EventName, EventPayload } from '../../common/api/contract.js';
 import { AppError, toAppError } from '../../common/errors.js';
 import type { AppErrorShape } from '../../common/errors.js';
 import type { HostCapabilities } from '../api/handlers.js';
-import { createDispatcher, createHandlers, forwardEvents } from '../api/handlers.js';
+import { createDispatcher, createHandlers, forwardEvents, prepareLastWorkflow } from '../api/handlers.js';
 import type { Engine } from '../engine/engine.js';
 import type { DialogKind, FromHost } from './engine-protocol.js';
 import { ToHostSchema, internalError } from './engine-protocol.js';
@@ -164,11 +164,13 @@ export async function serveEngine(port: HostPortLike, opts: EngineServiceOptions
     return 'fatal';
   }
   const opened = engine;
-  dispatch = createDispatcher(createHandlers(opened, { dialogs }));
+  const handlers = createHandlers(opened, { dialogs });
+  dispatch = createDispatcher(handlers);
   stopEvents = forwardEvents(opened, <E extends EventName>(name: E, payload: EventPayload<E>) => {
     post({ type: 'event', name, payload });
   });
   post({ type: 'ready', pid: process.pid });
   for (const m of early.splice(0)) handle(m);
+  prepareLastWorkflow(handlers);
   return 'ready';
 }

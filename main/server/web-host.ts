@@ -11,7 +11,7 @@ import { isMethodName } from '../../common/api/contract.js';
 import type { ApiResult } from '../../common/api/contract.js';
 import { AppError } from '../../common/errors.js';
 import type { ErrorCode } from '../../common/errors.js';
-import { createDispatcher, createHandlers, forwardEvents } from '../api/handlers.js';
+import { createDispatcher, createHandlers, forwardEvents, prepareLastWorkflow } from '../api/handlers.js';
 import type { Engine } from '../engine/engine.js';
 import { authorize, createToken, isValidToken, sessionCookie } from './auth.js';
 import type { Headers } from './respond.js';
@@ -129,7 +129,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     );
   const rendererDir = path.resolve(opts.rendererDir);
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const dispatch = createDispatcher(createHandlers(opts.engine));
+  const handlers = createHandlers(opts.engine);
+  const dispatch = createDispatcher(handlers);
   const streams = new EventStreams({ log: opts.log, ...opts.events });
   const stopForwarding = forwardEvents(opts.engine, (name, payload) => streams.publish(name, payload));
   let port = 0;
@@ -273,6 +274,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       );
     throw e;
   }
+  prepareLastWorkflow(handlers);
   port = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;
 

@@ -60,8 +60,10 @@ function measureEdges(page: Page): Promise<EdgeCheck[]> {
       const n = d.match(/-?[\\d.]+(e-?\\d+)?/g).map(Number);
       const [sx, sy, ex, ey] = [n[0], n[1], n[n.length - 2], n[n.length - 1]];
       const edge = window.__edges[id];
-      const s = handle(edge.source, edge.sourceHandle, 'right');
-      const t = handle(edge.target, edge.targetHandle, 'left');
+      // A light step has two handles, the middles of its sides, and all its edges end there.
+      const light = document.querySelector('[data-testid="canvas"]').dataset.detail === 'light';
+      const s = handle(edge.source, light && edge.source !== '$inputs' ? 'needs-out' : edge.sourceHandle, 'right');
+      const t = handle(edge.target, light ? 'needs-in' : edge.targetHandle, 'left');
       const tn = document.querySelector('.react-flow__node[data-id="' + CSS.escape(edge.target) + '"]').getBoundingClientRect();
       const [, ty0] = flow(0, tn.top);
       const [, ty1] = flow(0, tn.bottom);

@@ -24,6 +24,12 @@ export interface ParamRow {
 }
 
 /** Declared parameters first (declaration order), then the step's undeclared ones. */
+/** How many rows paramRows gives, without parsing any value. */
+export function paramCount(ep: EntryPointSpec | null, data: StepData): number {
+  const declared = new Set((ep?.parameters ?? []).map((p) => p.name));
+  return declared.size + data.parameters.filter((p) => !declared.has(p.name)).length;
+}
+
 export function paramRows(ep: EntryPointSpec | null, data: StepData): ParamRow[] {
   const given = new Map(data.parameters.map((p) => [p.name, p.value]));
   const rows: ParamRow[] = [];

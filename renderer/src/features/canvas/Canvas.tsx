@@ -30,7 +30,7 @@ import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
 import { CanvasEdgeMemo } from './CanvasEdge.js';
 import { CanvasMiniMap } from './CanvasMiniMap.js';
-import { DetailContext, detailForZoom } from './detail.js';
+import { DetailContext, detailForZoom, useDetailEdges } from './detail.js';
 import { InputsNodeMemo } from './InputsNode.js';
 import { StepNodeMemo } from './StepNode.js';
 import { useFrameNodeChanges } from './useFrameNodeChanges.js';
@@ -101,6 +101,7 @@ export function Canvas() {
   // One subscription to the zoom for the whole canvas; nodes and edges read the level from context.
   const detail = useStore((s) => detailForZoom(s.transform[2]));
   const settled = useProjectsSettled();
+  const drawnEdges = useDetailEdges(edges, detail);
   const canvasRef = useRef<HTMLDivElement>(null);
 
   // A workflow opened without positions is laid out once React Flow has measured its nodes.
@@ -109,18 +110,26 @@ export function Canvas() {
     if (needsLayout && initialized) void layout(false);
   }, [needsLayout, initialized, layout]);
 
-  // A big document just opened: jump to (an estimate of) its fitted view before React Flow measures
-  // the nodes. React Flow renders every unmeasured node to measure it, then keeps only those in view:
-  // at the default viewport that is a handful, and the fit below would mount the rest again.
+  // A big document just opened is given to React Flow only once the view is fitted to (an estimate
+  // of) its bounds. React Flow renders every unmeasured node to measure it; at the default zoom of 1
+  // that would be 500 full steps, rendered, measured and then replaced by light ones when the fit
+  // zooms out. Held back for one layout effect (before anything is painted) until React Flow's pane
+  // has its size and its pan-zoom.
   const flowStore = useStoreApi<AppNode, AppEdge>();
+  const paneReady = useStore((s) => !!s.panZoom && s.width > 0 && s.height > 0);
+  const [fittedFile, setFittedFile] = useState<string | null | undefined>(undefined);
+  const holdBack = nodes.length > CULL_ABOVE && fittedFile !== file && !nodes.some((n) => n.measured);
   useLayoutEffect(() => {
-    const { nodes: current, inputs } = store.getState();
-    if (current.length <= CULL_ABOVE || current.some((n) => n.measured)) return;
+    if (!holdBack || !paneReady) return;
+    const { inputs } = store.getState();
     const { width, height } = flowStore.getState();
-    if (!width || !height) return;
-    const view = getViewportForBounds(graphBounds(current, inputs.length), width, height, MIN_ZOOM, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding);
+    const view = getViewportForBounds(graphBounds(nodes, inputs.length), width, height, MIN_ZOOM, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding);
     void flow.setViewport(view);
-  }, [file, store, flowStore, flow]);
+    // React's pattern for layout that depends on a measurement: set state in a layout effect, and
+    // the re-render happens before the browser paints.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    setFittedFile(file);
+  }, [holdBack, paneReady, nodes, file, store, flowStore, flow]);
 
   // Another file: show all of it.
   useEffect(() => {
@@ -178,8 +187,8 @@ export function Canvas() {
     <div ref={canvasRef} className="canvas" data-testid="canvas" data-detail={detail} data-needs-layout={needsLayout} onDragOver={onDragOver} onDrop={onDrop}>
       <DetailContext.Provider value={detail}>
         <ReactFlow<AppNode, AppEdge>
-          nodes={settled ? nodes : NO_NODES}
-          edges={settled ? edges : NO_EDGES}
+          nodes={settled && !holdBack ? nodes : NO_NODES}
+          edges={settled && !holdBack ? drawnEdges : NO_EDGES}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChangeFramed}

@@ -83,6 +83,9 @@ export function CanvasMiniMap({ colorOf, colorKey }: { colorOf: (n: AppNode) => 
   const layout = useRef<MiniMapLayout | null>(null);
   const colorOfRef = useRef(colorOf);
   const frame = useRef(0);
+  // Custom property → colour, kept between draws: reading them is a style recalculation of the
+  // whole page when it is dirty (~40 ms with 500 steps just mounted). Emptied when the scheme changes.
+  const colors = useRef(new Map<string, string>());
 
   const draw = useCallback(() => {
     frame.current = 0;
@@ -95,11 +98,12 @@ export function CanvasMiniMap({ colorOf, colorKey }: { colorOf: (n: AppNode) => 
       canvas.width = Math.round(WIDTH * dpr);
       canvas.height = Math.round(HEIGHT * dpr);
     }
-    const css = getComputedStyle(canvas);
-    const color = new Map<string, string>();
+    const color = colors.current;
+    let css: CSSStyleDeclaration | null = null;
     const resolve = (prop: string): string => {
       let c = color.get(prop);
       if (c === undefined) {
+        css ??= getComputedStyle(canvas);
         c = css.getPropertyValue(prop).trim() || '#999';
         color.set(prop, c);
       }
@@ -166,10 +170,14 @@ export function CanvasMiniMap({ colorOf, colorKey }: { colorOf: (n: AppNode) => 
     schedule();
     // The colours follow the system's light or dark scheme.
     const scheme = window.matchMedia('(prefers-color-scheme: dark)');
-    scheme.addEventListener('change', schedule);
+    const onScheme = (): void => {
+      colors.current.clear();
+      schedule();
+    };
+    scheme.addEventListener('change', onScheme);
     return () => {
       off();
-      scheme.removeEventListener('change', schedule);
+      scheme.removeEventListener('change', onScheme);
       if (frame.current) cancelAnimationFrame(frame.current);
       frame.current = 0;
     };

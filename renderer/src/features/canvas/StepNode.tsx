@@ -4,9 +4,8 @@
  * artifact_uri, metrics/params/tags seen on its runs or added by hand); its status, elapsed time
  * and latest metrics. Memoised; subscribes only to its own pieces of the store.
  *
- * Zoomed out (detail.ts) it is drawn light: the same box with its name, entry point and status
- * colour, and only the handles its edges attach to, stacked hidden at the middle of its left
- * (inputs) and right (outputs) sides, so edges still end on the step.
+ * Zoomed out (detail.ts) it is drawn light (LightStep): the same box with its name, entry point and
+ * status colour, and two hidden handles at the middles of its sides where its edges end.
  */
 import { memo, useMemo, useState } from 'react';
 import { Handle, Position } from '@xyflow/react';
@@ -22,7 +21,7 @@ import { groupedProblems, usedOutputsIndex } from '../../store/derived.js';
 import { entryPointFor, projectEntryFor, statusLabel } from '../../store/selectors.js';
 import { useDetail } from './detail.js';
 import { useHandlesChanged } from './useHandlesChanged.js';
-import { paramRows } from '../../lib/step-checks.js';
+import { paramCount, paramRows } from '../../lib/step-checks.js';
 import { basename } from '../../lib/paths.js';
 import { formatMetric } from '../../lib/format.js';
 
@@ -84,7 +83,7 @@ function AddOutput({ step, suggestions }: { step: string; suggestions: string[] 
   );
 }
 
-function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
+function FullStep({ id, data, selected }: NodeProps<StepNode>) {
   // The project's entry point, resolved from two state fields that rarely change (resolving the
   // path in a selector would run for every node on every store update, e.g. each drag tick).
   const file = useAppStore((s) => s.file);
@@ -114,49 +113,11 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
     return list.filter((x) => !outputs.includes(x));
   }, [known, params, outputs]);
 
-  const detail = useDetail();
   const status = run?.status;
   const label = statusLabel(status);
-  // Light: only the handles edges attach to (a parameter that reads a reference, an output another
-  // step reads, the ordering pair).
-  const lightTargets = useMemo(() => (detail === 'light' ? params.filter((p) => p.refs.length > 0).map((p) => p.name) : NO_KEYS), [detail, params]);
 
-  // Handles appear and disappear with parameters, outputs and the detail level: tell React Flow to
-  // re-measure them (a light step has the full one's size, so its ResizeObserver would not notice).
-  useHandlesChanged(id, detail === 'light' ? `light|${lightTargets.join(',')}|${used.join(',')}` : `full|${params.map((p) => p.name).join(',')}|${outputs.join(',')}`);
-
-  if (detail === 'light') {
-    return (
-      <div
-        className={`step-node lod status-${label}${selected ? ' selected' : ''}`}
-        style={{ height: fullStepHeight(Math.max(params.length, outputs.length + 1)) }}
-        data-testid={`step-node-${id}`}
-        data-status={label}
-        data-detail="light"
-      >
-        <div className={`lod-band dot-${label}`} />
-        <div className="lod-body">
-          <span className="sn-name" title={data.description ?? data.name} data-testid={`step-title-${data.name}`}>
-            {data.name}
-          </span>
-          <span className="lod-ep">{data.entryPoint}</span>
-          {problemCount > 0 && (
-            <span className="lod-problems" data-testid={`problems-${id}`}>
-              ⚠ {problemCount}
-            </span>
-          )}
-        </div>
-        <Handle type="target" position={Position.Left} id={handleIds.needsIn} className="lod-handle" />
-        {lightTargets.map((name) => (
-          <Handle key={name} type="target" position={Position.Left} id={handleIds.param(name)} className="lod-handle" />
-        ))}
-        <Handle type="source" position={Position.Right} id={handleIds.needsOut} className="lod-handle" />
-        {used.map((attr) => (
-          <Handle key={attr} type="source" position={Position.Right} id={handleIds.output(attr)} className="lod-handle" />
-        ))}
-      </div>
-    );
-  }
+  // Handles appear and disappear with parameters and outputs: tell React Flow to re-measure them.
+  useHandlesChanged(id, `${params.map((p) => p.name).join(',')}|${outputs.join(',')}`);
 
   const metrics = Object.entries(run?.metrics ?? {}).slice(0, 4);
   const epMissing = projectStatus === 'ready' && ep === null;
@@ -244,6 +205,62 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
       )}
     </div>
   );
+}
+
+/**
+ * A light step: the full step's box (same height, so the graph keeps its shape when the level
+ * changes), its name, entry point, status colour and problem count, and two hidden handles at the
+ * middles of its sides where all its edges end (useDetailEdges). It subscribes to less than a full
+ * step and computes no rows: 500 of them are what a big workflow opens with.
+ */
+function LightStep({ id, data, selected }: NodeProps<StepNode>) {
+  const file = useAppStore((s) => s.file);
+  const projects = useAppStore((s) => s.projects);
+  const { project, entryPoint } = data;
+  const ep = useMemo(() => entryPointFor({ file, projects }, { project, entryPoint }), [file, projects, project, entryPoint]);
+  const status = useAppStore((s) => s.stepRuns[id]?.status);
+  const metricKeys = useAppStore((s) => s.knownKeys[id]?.metrics ?? NO_KEYS);
+  const added = useAppStore((s) => s.addedOutputs[id] ?? NO_KEYS);
+  const used = useAppStore((s) => usedOutputsIndex(s.nodes)[id] ?? NO_KEYS);
+  const problemCount = useAppStore((s) => groupedProblems(s.validation).byStep[id]?.length ?? 0);
+  const rows = useMemo(() => {
+    const outputs = new Set([...BASE_OUTPUTS, ...metricKeys.map((k) => `metrics.${k}`), ...used, ...added]);
+    return Math.max(paramCount(ep, data), outputs.size + 1);
+  }, [ep, data, metricKeys, used, added]);
+  const label = statusLabel(status);
+  return (
+    <div
+      className={`step-node lod status-${label}${selected ? ' selected' : ''}`}
+      style={{ height: fullStepHeight(rows) }}
+      data-testid={`step-node-${id}`}
+      data-status={label}
+      data-detail="light"
+    >
+      <div className={`lod-band dot-${label}`} />
+      <div className="lod-body">
+        <span className="sn-name" title={data.description ?? data.name} data-testid={`step-title-${data.name}`}>
+          {data.name}
+        </span>
+        <span className="lod-ep">{data.entryPoint}</span>
+        {problemCount > 0 && (
+          <span className="lod-problems" data-testid={`problems-${id}`}>
+            ⚠ {problemCount}
+          </span>
+        )}
+      </div>
+      <Handle type="target" position={Position.Left} id={handleIds.needsIn} className="lod-handle" />
+      <Handle type="source" position={Position.Right} id={handleIds.needsOut} className="lod-handle" />
+    </div>
+  );
+}
+
+/** Zoomed out (detail.ts) a step is drawn light, otherwise in full. */
+function StepNodeView(props: NodeProps<StepNode>) {
+  const detail = useDetail();
+  // The other level's handles: React Flow measures them again (the box keeps its size, so its
+  // ResizeObserver would not notice).
+  useHandlesChanged(props.id, detail);
+  return detail === 'light' ? <LightStep {...props} /> : <FullStep {...props} />;
 }
 
 export const StepNodeMemo = memo(StepNodeView);
