@@ -103,8 +103,8 @@ function problemsOf(e: unknown): Problem[] {
   return problems?.length ? problems : [{ code: err.code, message: err.message }];
 }
 
-/** How many workflow files' parses the handlers keep (see shapeOf). */
-const SHAPE_CACHE_FILES = 4;
+/** How many workflow parses the handlers keep (see shapeOf). */
+const SHAPE_CACHE_ENTRIES = 4;
 
 /**
  * Opens the last workflow once in the background when a host starts, while its window or tab is
@@ -132,18 +132,16 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
     }
   };
   /** Every problem of a workflow's text, project checks included (`parsed`: its parse, if done). */
-  // The last parse of each workflow file's text (a few files): opening the same text again, or
-  // validating the editor's text while it equals the file, skips YAML parsing (most of a load: ~110
-  // of ~140 ms at 500 steps). Parses are never mutated (checking them builds new problem lists).
-  const shapes = new Map<string, { text: string; shape: WorkflowShape }>();
+  // The last few parses (file and text): opening the same text again, or validating the editor's
+  // text while it equals one seen, skips YAML parsing (most of a load: ~110 of ~140 ms at 500
+  // steps). Parses are never mutated (checking one builds new problem lists).
+  const shapes: { abs: string; text: string; shape: WorkflowShape }[] = [];
   const shapeOf = (abs: string, text: string): WorkflowShape => {
-    const hit = shapes.get(abs);
-    if (hit?.text === text) return hit.shape;
-    const shape = parseWorkflowShape(text, abs);
-    shapes.delete(abs);
-    shapes.set(abs, { text, shape });
-    if (shapes.size > SHAPE_CACHE_FILES) shapes.delete(shapes.keys().next().value as string);
-    return shape;
+    const i = shapes.findIndex((e) => e.abs === abs && e.text === text);
+    const entry = i >= 0 ? shapes.splice(i, 1)[0]! : { abs, text, shape: parseWorkflowShape(text, abs) };
+    shapes.unshift(entry);
+    shapes.length = Math.min(shapes.length, SHAPE_CACHE_ENTRIES);
+    return entry.shape;
   };
   const validateText = (file: string, yaml: string, parsed?: WorkflowShape): Problem[] => {
     const abs = path.resolve(file);

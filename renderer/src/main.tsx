@@ -30,6 +30,10 @@ if (rootElement) {
       // projects its steps name (the store opens each before it draws the document).
       void api.early('app.info', {}).then(async (r) => {
         if (!r.ok || !r.value.lastWorkflow) return;
+        // The editor's chunk before the workflow: the web host answers one request at a time and the
+        // browser opens at most six connections to it, so the chunk asked for after a big workflow's
+        // load waited for it (and projects.open for the chunk). The load runs while the chunk compiles.
+        void import('./features/editor/Editor.js');
         const w = await api.early('workflows.load', { file: r.value.lastWorkflow });
         if (!w.ok || !w.value.parsed.spec) return;
         const dirs = new Set(w.value.parsed.spec.steps.map((st) => projectDirOf(w.value.file, st.project)));

@@ -21,6 +21,9 @@ export function estimateNodeHeight(node: AppNode, inputCount = 0): number {
   return 64 + rows * 22;
 }
 
+/** A step's box width in px (styles.css .step-node). */
+export const STEP_WIDTH = 292;
+
 /**
  * A full step node's height in px for a number of port rows (styles.css: head 26, sub line 23,
  * ports 6 + 21 a row, border 2). A light step (zoomed out) takes this box, so the graph keeps its

@@ -24,6 +24,16 @@ export interface ParamRow {
 }
 
 /** Declared parameters first (declaration order), then the step's undeclared ones. */
+/**
+ * How many port rows a step's full box has: its parameters, or its outputs (run_id, artifact_dir,
+ * artifact_uri, known metrics, outputs other steps read, outputs added by hand) and the "+ output"
+ * row, whichever is more. A light step keeps this height (graph/convert.ts fullStepHeight).
+ */
+export function stepRows(ep: EntryPointSpec | null, data: StepData, metricKeys: readonly string[], used: readonly string[], added: readonly string[]): number {
+  const outputs = new Set(['run_id', 'artifact_dir', 'artifact_uri', ...metricKeys.map((k) => `metrics.${k}`), ...used, ...added]);
+  return Math.max(paramCount(ep, data), outputs.size + 1);
+}
+
 /** How many rows paramRows gives, without parsing any value. */
 export function paramCount(ep: EntryPointSpec | null, data: StepData): number {
   const declared = new Set((ep?.parameters ?? []).map((p) => p.name));

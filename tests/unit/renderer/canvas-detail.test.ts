@@ -2,8 +2,9 @@
  * Level of detail (renderer/src/features/canvas/detail.ts): step nodes and edges rendered with
  * React (react-dom/server, the real components inside React Flow's provider and the real store
  * with the example opened against a real engine) at both levels. A light step keeps its box, name,
- * status and test ids, drops the parameter and output rows, and still has a handle for every edge
- * that ends on it — so edges keep attaching when the zoom crosses the threshold.
+ * status and test ids, drops the parameter and output rows, and has two handles (the middles of its
+ * sides) where every edge, drawn light, ends — so edges keep attaching when the zoom crosses the
+ * threshold. A light node also carries its box and handles for React Flow (lightNode).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,11 +18,11 @@ import type { Api } from '../../../common/api/contract.js';
 import { createAppStore } from '../../../renderer/src/store/create-store.js';
 import type { AppStore } from '../../../renderer/src/store/create-store.js';
 import { startEffects } from '../../../renderer/src/store/effects.js';
-import { DetailContext, LOW_DETAIL_ZOOM, detailForZoom } from '../../../renderer/src/features/canvas/detail.js';
+import { DetailContext, LOW_DETAIL_ZOOM, detailForZoom, lightEdge, lightNode } from '../../../renderer/src/features/canvas/detail.js';
 import type { Detail } from '../../../renderer/src/features/canvas/detail.js';
 import { isStepNode } from '../../../renderer/src/graph/types.js';
 import type { AppEdge, StepNode } from '../../../renderer/src/graph/types.js';
-import { fullStepHeight } from '../../../renderer/src/graph/convert.js';
+import { STEP_WIDTH, fullStepHeight } from '../../../renderer/src/graph/convert.js';
 import { copyExample, engineApi, waitFor } from './helpers.js';
 import type { EngineApi } from './helpers.js';
 
@@ -110,26 +111,50 @@ describe('level of detail', () => {
     for (const detail of ['full', 'light'] as const) {
       const handles = new Map<string, string[]>();
       for (const n of s().nodes) if (isStepNode(n)) handles.set(n.id, handleIdsIn(renderStep(n.id, detail)));
-      for (const e of edges) {
+      // Light: the edges as React Flow gets them (lightEdge), ending on the steps' ordering handles.
+      for (const e of detail === 'light' ? edges.map(lightEdge) : edges) {
         if (e.source !== '$inputs') assert.ok(handles.get(e.source)?.includes(e.sourceHandle ?? ''), `${detail}: ${e.id} source handle`);
         assert.ok(handles.get(e.target)?.includes(e.targetHandle ?? ''), `${detail}: ${e.id} target handle`);
       }
     }
-    // Light: only what edges use — evaluate reads train.run_id and etl.artifact_dir, so etl offers
-    // run_id (train reads it) and artifact_dir, not artifact_uri.
-    const etl = handleIdsIn(renderStep('etl', 'light'));
-    assert.deepEqual(etl.filter((h) => h.startsWith('out:')).sort(), ['out:artifact_dir', 'out:run_id']);
-    assert.ok(etl.includes('needs-in') && etl.includes('needs-out'));
+    // A light step has two hidden handles, the middles of its sides; every edge ends there.
     const light = renderStep('etl', 'light');
-    assert.equal(count(light, /lod-handle/g), etl.length, 'light handles are the hidden kind');
+    assert.deepEqual(handleIdsIn(light).sort(), ['needs-in', 'needs-out']);
+    assert.equal(count(light, /lod-handle/g), 2, 'light handles are the hidden kind');
+    for (const e of edges) {
+      const l = lightEdge(e);
+      assert.equal(l.id, e.id);
+      assert.equal(l.className, e.className);
+      assert.equal(l.sourceHandle, e.source === '$inputs' ? e.sourceHandle : 'needs-out', e.id);
+      assert.equal(l.targetHandle, 'needs-in', e.id);
+      assert.equal(lightEdge(e), l, 'one light copy per edge object');
+    }
   });
 
-  test('a reference added while zoomed out gets its handle in the light step', () => {
+  test('a light node carries its box and handles, and a reference added while zoomed out grows it', () => {
+    const train = () => s().nodes.find((n): n is StepNode => isStepNode(n) && n.id === 'train')!;
+    // train: 3 parameters; outputs run_id, artifact_dir, artifact_uri (evaluate reads run_id) and
+    // the "+ output" row: 4 rows.
+    const before = lightNode(train(), 4);
+    assert.deepEqual(before.measured, { width: STEP_WIDTH, height: fullStepHeight(4) });
+    assert.deepEqual(
+      before.handles?.map((h) => [h.id, h.type, h.position, h.y]),
+      [
+        ['needs-in', 'target', 'left', (fullStepHeight(4) - 6) / 2],
+        ['needs-out', 'source', 'right', (fullStepHeight(4) - 6) / 2],
+      ],
+    );
+    assert.equal(lightNode(train(), 4), before, 'cached per step object and row count');
+    assert.match(renderStep('train', 'light'), new RegExp(`style="height:${fullStepHeight(4)}px"`));
+
     s().setParameter('report', 'max_rmse', '${{ steps.train.metrics.rmse }}');
-    assert.ok(handleIdsIn(renderStep('train', 'light')).includes('out:metrics.rmse'));
-    assert.ok(handleIdsIn(renderStep('report', 'light')).includes('in:max_rmse'));
+    // One more output row (metrics.rmse, read by report): the light box grows with the full one.
+    assert.match(renderStep('train', 'light'), new RegExp(`style="height:${fullStepHeight(5)}px"`));
+    const added = s().edges.find((e) => e.id === 'd:train.metrics.rmse>report.max_rmse');
+    assert.ok(added, s().edges.map((e) => e.id).join(', '));
+    assert.deepEqual([lightEdge(added).sourceHandle, lightEdge(added).targetHandle], ['needs-out', 'needs-in']);
     s().undo();
-    assert.ok(!handleIdsIn(renderStep('train', 'light')).includes('out:metrics.rmse'));
+    assert.match(renderStep('train', 'light'), new RegExp(`style="height:${fullStepHeight(4)}px"`));
   });
 
   test('edges: a bezier with a click area in full detail, one straight path when light', () => {

@@ -30,7 +30,8 @@ import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
 import { CanvasEdgeMemo } from './CanvasEdge.js';
 import { CanvasMiniMap } from './CanvasMiniMap.js';
-import { DetailContext, detailForZoom, useDetailEdges } from './detail.js';
+import { DetailContext, detailForZoom } from './detail.js';
+import { useDetailEdges, useDetailNodes } from './useDetailGraph.js';
 import { InputsNodeMemo } from './InputsNode.js';
 import { StepNodeMemo } from './StepNode.js';
 import { useFrameNodeChanges } from './useFrameNodeChanges.js';
@@ -101,6 +102,7 @@ export function Canvas() {
   // One subscription to the zoom for the whole canvas; nodes and edges read the level from context.
   const detail = useStore((s) => detailForZoom(s.transform[2]));
   const settled = useProjectsSettled();
+  const drawnNodes = useDetailNodes(nodes, detail);
   const drawnEdges = useDetailEdges(edges, detail);
   const canvasRef = useRef<HTMLDivElement>(null);
 
@@ -187,7 +189,7 @@ export function Canvas() {
     <div ref={canvasRef} className="canvas" data-testid="canvas" data-detail={detail} data-needs-layout={needsLayout} onDragOver={onDragOver} onDrop={onDrop}>
       <DetailContext.Provider value={detail}>
         <ReactFlow<AppNode, AppEdge>
-          nodes={settled && !holdBack ? nodes : NO_NODES}
+          nodes={settled && !holdBack ? drawnNodes : NO_NODES}
           edges={settled && !holdBack ? drawnEdges : NO_EDGES}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}

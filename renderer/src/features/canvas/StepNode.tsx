@@ -21,7 +21,7 @@ import { groupedProblems, usedOutputsIndex } from '../../store/derived.js';
 import { entryPointFor, projectEntryFor, statusLabel } from '../../store/selectors.js';
 import { useDetail } from './detail.js';
 import { useHandlesChanged } from './useHandlesChanged.js';
-import { paramCount, paramRows } from '../../lib/step-checks.js';
+import { paramRows, stepRows } from '../../lib/step-checks.js';
 import { basename } from '../../lib/paths.js';
 import { formatMetric } from '../../lib/format.js';
 
@@ -223,10 +223,7 @@ function LightStep({ id, data, selected }: NodeProps<StepNode>) {
   const added = useAppStore((s) => s.addedOutputs[id] ?? NO_KEYS);
   const used = useAppStore((s) => usedOutputsIndex(s.nodes)[id] ?? NO_KEYS);
   const problemCount = useAppStore((s) => groupedProblems(s.validation).byStep[id]?.length ?? 0);
-  const rows = useMemo(() => {
-    const outputs = new Set([...BASE_OUTPUTS, ...metricKeys.map((k) => `metrics.${k}`), ...used, ...added]);
-    return Math.max(paramCount(ep, data), outputs.size + 1);
-  }, [ep, data, metricKeys, used, added]);
+  const rows = useMemo(() => stepRows(ep, data, metricKeys, used, added), [ep, data, metricKeys, used, added]);
   const label = statusLabel(status);
   return (
     <div

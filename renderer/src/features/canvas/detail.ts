@@ -5,8 +5,10 @@
  * big canvas: each full step is ~43 DOM elements (layout, paint, layerisation and hit testing walk
  * all of them in every frame in which something moves), a light one ~5. Zoom in to edit.
  */
-import { createContext, useContext, useMemo } from 'react';
-import type { AppEdge } from '../../graph/types.js';
+import { createContext, useContext } from 'react';
+import { Position } from '@xyflow/react';
+import { STEP_WIDTH, fullStepHeight } from '../../graph/convert.js';
+import type { AppEdge, StepNode } from '../../graph/types.js';
 import { INPUTS_NODE_ID, handleIds } from '../../graph/types.js';
 
 /** Steps are drawn light below this zoom (React Flow's viewport scale), in full at and above it. */
@@ -46,7 +48,31 @@ export function lightEdge(e: AppEdge): AppEdge {
   return light;
 }
 
-/** The edges React Flow draws at a level of detail (the same array at full detail). */
-export function useDetailEdges(edges: AppEdge[], detail: Detail): AppEdge[] {
-  return useMemo(() => (detail === 'light' ? edges.map(lightEdge) : edges), [edges, detail]);
+/**
+ * A light step's two handles as React Flow measures them (relative to the node's box): 6 px squares
+ * at the middles of its sides (canvas.css .lod-handle). Given to React Flow with the box's size (its
+ * documented way to draw nodes it has not measured), so that a big workflow opened zoomed out is
+ * drawn, edges included, in its first render: without them React Flow hides the 500 steps, measures
+ * each one and its handles, and renders them all again. The e2e test in canvas-detail.test.ts checks
+ * these against the handles in the DOM.
+ */
+export function lightHandles(height: number): NonNullable<StepNode['handles']> {
+  const y = (height - LIGHT_HANDLE) / 2;
+  return [
+    { id: handleIds.needsIn, type: 'target', position: Position.Left, x: -3.5, y, width: LIGHT_HANDLE, height: LIGHT_HANDLE },
+    { id: handleIds.needsOut, type: 'source', position: Position.Right, x: STEP_WIDTH - 2.5, y, width: LIGHT_HANDLE, height: LIGHT_HANDLE },
+  ];
 }
+const LIGHT_HANDLE = 6;
+
+const lightNodes = new WeakMap<StepNode, { rows: number; node: StepNode }>();
+/** A step as drawn light (cached per step object and row count). */
+export function lightNode(n: StepNode, rows: number): StepNode {
+  const hit = lightNodes.get(n);
+  if (hit?.rows === rows) return hit.node;
+  const height = fullStepHeight(rows);
+  const node: StepNode = { ...n, measured: { width: STEP_WIDTH, height }, handles: lightHandles(height) };
+  lightNodes.set(n, { rows, node });
+  return node;
+}
+
