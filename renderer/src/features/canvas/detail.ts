@@ -52,9 +52,11 @@ export function lightEdge(e: AppEdge): AppEdge {
  * A light step's two handles as React Flow measures them (relative to the node's box): 6 px squares
  * at the middles of its sides (canvas.css .lod-handle). Given to React Flow with the box's size (its
  * documented way to draw nodes it has not measured), so that a big workflow opened zoomed out is
- * drawn, edges included, in its first render: without them React Flow hides the 500 steps, measures
- * each one and its handles, and renders them all again. The e2e test in canvas-detail.test.ts checks
- * these against the handles in the DOM.
+ * drawn, edges included, in its first render: without them React Flow hides the 500 steps until it
+ * has measured each one and its handles, then renders them all again. It still measures them once
+ * they are in the DOM (its ResizeObserver re-reads every handle a node renders, which is why a light
+ * step keeps its two), and finds these. The e2e test in canvas-detail.test.ts checks these against
+ * the handles in the DOM.
  */
 export function lightHandles(height: number): NonNullable<StepNode['handles']> {
   const y = (height - LIGHT_HANDLE) / 2;
