@@ -13,7 +13,8 @@
  *    frames showed rows still loading;
  *  - a jump to row 50,000 (scrollTop set): until those rows are shown;
  *  - the 1,000,000-point chart: click on the Metrics tab → the chart drawn and painted.
- * Prints the medians over the rounds as one JSON document.
+ * Prints the medians over the rounds as one JSON document. `--renderer-dir DIR` serves another build
+ * of the renderer (e.g. one from before a change, for an A/B on the same machine and data).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
   options: {
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     home: { type: 'string' },
+    'renderer-dir': { type: 'string' },
     runs: { type: 'string', default: '100000' },
     points: { type: 'string', default: '1000000' },
     rounds: { type: 'string', default: '3' },
@@ -377,7 +379,10 @@ async function main(): Promise<void> {
     generated = generate(home);
     log(`generated in ${r1(generated.seconds)} s`);
   }
-  const host = await startHost(home);
+  const host = await startHost(
+    home,
+    values['renderer-dir'] ? ['--renderer-dir', path.resolve(values['renderer-dir'])] : [],
+  );
   const browser = await chromium.launch({
     executablePath: values.chromium,
     args: CHROMIUM_ARGS,
