@@ -131,7 +131,6 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
       return {};
     }
   };
-  /** Every problem of a workflow's text, project checks included (`parsed`: its parse, if done). */
   // The last few parses (file and text): opening the same text again, or validating the editor's
   // text while it equals one seen, skips YAML parsing (most of a load: ~110 of ~140 ms at 500
   // steps). Parses are never mutated (checking one builds new problem lists).
@@ -143,6 +142,7 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
     shapes.length = Math.min(shapes.length, SHAPE_CACHE_ENTRIES);
     return entry.shape;
   };
+  /** Every problem of a workflow's text, project checks included (`parsed`: its parse, if done). */
   const validateText = (file: string, yaml: string, parsed?: WorkflowShape): Problem[] => {
     const abs = path.resolve(file);
     try {
