@@ -73,6 +73,20 @@ function measureEdges(page: Page): Promise<EdgeCheck[]> {
   })()`);
 }
 
+/** The edges drawn, by id → their ends (from the ids the store gives them), for measureEdges. */
+function recordEdges(page: Page): Promise<void> {
+  return page.evaluate(`(() => {
+    window.__edges = {};
+    for (const g of document.querySelectorAll('.react-flow__edge')) {
+      const id = g.getAttribute('data-id');
+      const m = /^d:([^.]+)\\.(.+)>([^.]+)\\.(.+)$/.exec(id) || /^i:(.+)>([^.]+)\\.(.+)$/.exec(id) || /^n:(.+)>(.+)$/.exec(id);
+      if (id.startsWith('d:')) window.__edges[id] = { source: m[1], sourceHandle: 'out:' + m[2], target: m[3], targetHandle: 'in:' + m[4] };
+      else if (id.startsWith('i:')) window.__edges[id] = { source: '$inputs', sourceHandle: 'input:' + m[1], target: m[2], targetHandle: 'in:' + m[3] };
+      else window.__edges[id] = { source: m[1], sourceHandle: 'needs-out', target: m[2], targetHandle: 'needs-in' };
+    }
+  })()`);
+}
+
 async function zoomOf(page: Page): Promise<number> {
   const t = await page.evaluate<string>(`document.querySelector('.react-flow__viewport').style.transform`);
   return Number(/scale\(([\d.]+)\)/.exec(t)?.[1]);
@@ -112,17 +126,7 @@ describe('canvas level of detail and worker layout (Chromium)', { skip }, () => 
     assert.ok(scripts.some((n) => /elk-worker\.min-[\w-]+\.js$/.test(n)), 'the ELK worker script was loaded');
     assert.ok(!scripts.some((n) => n.includes('elk.bundled')), 'the in-page ELK fallback was not needed');
 
-    // The edges as the store derived them (ids → ends), for the checks in the page.
-    await page.evaluate(`(() => {
-      window.__edges = {};
-      for (const g of document.querySelectorAll('.react-flow__edge')) {
-        const id = g.getAttribute('data-id');
-        const m = /^d:([^.]+)\\.(.+)>([^.]+)\\.(.+)$/.exec(id) || /^i:(.+)>([^.]+)\\.(.+)$/.exec(id) || /^n:(.+)>(.+)$/.exec(id);
-        if (id.startsWith('d:')) window.__edges[id] = { source: m[1], sourceHandle: 'out:' + m[2], target: m[3], targetHandle: 'in:' + m[4] };
-        else if (id.startsWith('i:')) window.__edges[id] = { source: '$inputs', sourceHandle: 'input:' + m[1], target: m[2], targetHandle: 'in:' + m[3] };
-        else window.__edges[id] = { source: m[1], sourceHandle: 'needs-out', target: m[2], targetHandle: 'needs-in' };
-      }
-    })()`);
+    await recordEdges(page);
 
     const full = await page.getByTestId('canvas').getAttribute('data-detail');
     assert.equal(full, 'full', `the example opens at an editing zoom (${await zoomOf(page)})`);
@@ -190,6 +194,48 @@ describe('canvas level of detail and worker layout (Chromium)', { skip }, () => 
     await page.mouse.click(mm.x + 8, mm.y + 8);
     await waitForStableViewport(page);
     assert.notEqual(await page.evaluate<string>(`document.querySelector('.react-flow__viewport').style.transform`), view);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('a big workflow opens zoomed out in one pass: light steps from the start, every edge on the steps', async () => {
+    // 200 steps in a chain (s001 reads s000's run_id, …), laid out in a 20-column grid by a sidecar.
+    const dir = tempDir('baton-e2e-big-');
+    fs.cpSync(path.join(REPO_ROOT, 'examples', 'multistep'), path.join(dir, 'multistep'), { recursive: true });
+    const n = 200;
+    const steps = [`  s000:\n    project: ./multistep\n    entry_point: load_raw_data\n`];
+    for (let i = 1; i < n; i++) {
+      const id = `s${String(i).padStart(3, '0')}`;
+      const prev = `s${String(i - 1).padStart(3, '0')}`;
+      steps.push(`  ${id}:\n    project: ./multistep\n    entry_point: etl_data\n    parameters:\n      load_run_id: \${{ steps.${prev}.run_id }}\n`);
+    }
+    const file = path.join(dir, 'big.yaml');
+    fs.writeFileSync(file, `version: 1\nname: big\nsteps:\n${steps.join('')}`);
+    const nodes: Record<string, { x: number; y: number }> = {};
+    for (let i = 0; i < n; i++) nodes[`s${String(i).padStart(3, '0')}`] = { x: (i % 20) * 360, y: Math.floor(i / 20) * 260 };
+    fs.writeFileSync(`${file}.layout.json`, JSON.stringify({ version: 1, nodes }));
+    const host = res.host(await startHost(tempDir('baton-e2e-big-home-')));
+    await host.call('app.setLastWorkflow', { file });
+
+    // From the first script on: was a step ever drawn in full, or hidden by React Flow to be measured?
+    const initScript = `(() => {
+      window.__seen = { full: false, hidden: false };
+      new MutationObserver(() => {
+        if (document.querySelector('.react-flow__node-step [data-detail="full"]')) window.__seen.full = true;
+        for (const el of document.querySelectorAll('.react-flow__node-step')) if (el.style.visibility === 'hidden') window.__seen.hidden = true;
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['style'] });
+    })()`;
+    const { page, pageErrors } = res.app(await openApp(browser, host, { initScript }));
+    await page.locator('.react-flow__node-step').first().waitFor();
+    await waitForStableViewport(page);
+    assert.equal(await page.getByTestId('canvas').getAttribute('data-detail'), 'light', `opened fitted, zoomed out (${await zoomOf(page)})`);
+    assert.equal(await page.locator('.react-flow__node-step').count(), n, 'every step is in the DOM (no culling when light)');
+    await page.waitForFunction(`document.querySelectorAll('.react-flow__edge').length === ${n - 1}`);
+    assert.deepEqual(await page.evaluate(`window.__seen`), { full: false, hidden: false }, 'no step was drawn in full or hidden to be measured first');
+    await recordEdges(page);
+    const ends = await measureEdges(page);
+    assert.equal(ends.length, n - 1);
+    for (const e of ends) assert.ok(e.sourceOff < 1.5 && e.targetOff < 1.5 && Math.abs(e.targetDy - 0.5) < 0.05, JSON.stringify(e));
+    await screenshot(page, 'lod-big-opened');
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -161,10 +161,12 @@ export interface AppPage {
 }
 
 /** A new browser context (1280×800) on the host's address, once the app says it is ready. */
-export async function openApp(browser: Browser, host: Host): Promise<AppPage> {
+/** `initScript`: run in the page before its own scripts (e.g. an observer the test reads later). */
+export async function openApp(browser: Browser, host: Host, { initScript }: { initScript?: string } = {}): Promise<AppPage> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
+  if (initScript) await page.addInitScript({ content: initScript });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(host.url);
