@@ -21,7 +21,7 @@ import { startEffects } from '../../../renderer/src/store/effects.js';
 import { DetailContext, LOW_DETAIL_ZOOM, detailForZoom, lightEdge, lightNode } from '../../../renderer/src/features/canvas/detail.js';
 import type { Detail } from '../../../renderer/src/features/canvas/detail.js';
 import { isStepNode } from '../../../renderer/src/graph/types.js';
-import type { AppEdge, StepNode } from '../../../renderer/src/graph/types.js';
+import type { AppEdge, AppNode, StepNode } from '../../../renderer/src/graph/types.js';
 import { STEP_WIDTH, fullStepHeight } from '../../../renderer/src/graph/convert.js';
 import { copyExample, engineApi, waitFor } from './helpers.js';
 import type { EngineApi } from './helpers.js';
@@ -35,6 +35,9 @@ import type { EngineApi } from './helpers.js';
 const renderer = '../../../renderer/src/';
 const { StepNodeMemo } = (await import(`${renderer}features/canvas/StepNode.js`)) as { StepNodeMemo: ComponentType<NodeProps<StepNode>> };
 const { CanvasEdgeMemo } = (await import(`${renderer}features/canvas/CanvasEdge.js`)) as { CanvasEdgeMemo: ComponentType<EdgeProps<AppEdge>> };
+const { useDetailNodes } = (await import(`${renderer}features/canvas/useDetailGraph.js`)) as {
+  useDetailNodes: (nodes: AppNode[], detail: Detail) => AppNode[];
+};
 const { AppStoreProvider } = (await import(`${renderer}store/context.js`)) as {
   AppStoreProvider: ComponentType<{ store: AppStore; api: Api; children?: ReactNode }>;
 };
@@ -65,10 +68,23 @@ function wrap(detail: Detail, child: ReturnType<typeof createElement>): string {
   );
 }
 
+/** The steps as React Flow gets them at light detail (useDetailNodes on the store's nodes), by id. */
+function drawnLight(): Map<string, StepNode> {
+  let out: AppNode[] = [];
+  function Probe() {
+    out = useDetailNodes(s().nodes, 'light');
+    return null;
+  }
+  wrap('light', createElement(Probe));
+  return new Map(out.filter(isStepNode).map((n) => [n.id, n]));
+}
+
+/** A step as React Flow renders it: at light detail with the height it was given (drawnLight). */
 function renderStep(id: string, detail: Detail): string {
   const node = s().nodes.find((n): n is StepNode => isStepNode(n) && n.id === id);
   assert.ok(node, id);
-  const props = { id, data: node.data, type: 'step', selected: false, dragging: false, zIndex: 0, isConnectable: true, positionAbsoluteX: 0, positionAbsoluteY: 0, deletable: true, selectable: true, draggable: true } as unknown as NodeProps<StepNode>;
+  const height = detail === 'light' ? drawnLight().get(id)?.measured?.height : undefined;
+  const props = { id, data: node.data, type: 'step', selected: false, dragging: false, zIndex: 0, isConnectable: true, positionAbsoluteX: 0, positionAbsoluteY: 0, deletable: true, selectable: true, draggable: true, height } as unknown as NodeProps<StepNode>;
   return wrap(detail, createElement(StepNodeMemo, props));
 }
 
@@ -145,10 +161,13 @@ describe('level of detail', () => {
       ],
     );
     assert.equal(lightNode(train(), 4), before, 'cached per step object and row count');
+    // useDetailNodes computes those 4 rows from the store; the light step draws the height given.
+    assert.equal(drawnLight().get('train')?.measured?.height, fullStepHeight(4));
     assert.match(renderStep('train', 'light'), new RegExp(`style="height:${fullStepHeight(4)}px"`));
 
     s().setParameter('report', 'max_rmse', '${{ steps.train.metrics.rmse }}');
     // One more output row (metrics.rmse, read by report): the light box grows with the full one.
+    assert.equal(drawnLight().get('train')?.measured?.height, fullStepHeight(5));
     assert.match(renderStep('train', 'light'), new RegExp(`style="height:${fullStepHeight(5)}px"`));
     const added = s().edges.find((e) => e.id === 'd:train.metrics.rmse>report.max_rmse');
     assert.ok(added, s().edges.map((e) => e.id).join(', '));

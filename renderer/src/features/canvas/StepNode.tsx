@@ -12,7 +12,6 @@ import { Handle, Position } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import { StatusBadge } from '../../components/StatusBadge.js';
 import { Elapsed } from '../../components/Elapsed.js';
-import { fullStepHeight } from '../../graph/convert.js';
 import type { StepNode } from '../../graph/types.js';
 import { handleIds } from '../../graph/types.js';
 import { parseOutputAttr } from '../../graph/wiring.js';
@@ -21,7 +20,7 @@ import { groupedProblems, usedOutputsIndex } from '../../store/derived.js';
 import { entryPointFor, projectEntryFor, statusLabel } from '../../store/selectors.js';
 import { useDetail } from './detail.js';
 import { useHandlesChanged } from './useHandlesChanged.js';
-import { paramRows, stepRows } from '../../lib/step-checks.js';
+import { paramRows } from '../../lib/step-checks.js';
 import { basename } from '../../lib/paths.js';
 import { formatMetric } from '../../lib/format.js';
 
@@ -210,25 +209,19 @@ function FullStep({ id, data, selected }: NodeProps<StepNode>) {
 /**
  * A light step: the full step's box (same height, so the graph keeps its shape when the level
  * changes), its name, entry point, status colour and problem count, and two hidden handles at the
- * middles of its sides where all its edges end (useDetailEdges). It subscribes to less than a full
- * step and computes no rows: 500 of them are what a big workflow opens with.
+ * middles of its sides where all its edges end (useDetailEdges). Its height is the one React Flow
+ * hands it, which it was given with the light node (useDetailNodes computes the rows, once per
+ * change), so it computes nothing and subscribes to two things: 500 of them are what a big
+ * workflow opens with.
  */
-function LightStep({ id, data, selected }: NodeProps<StepNode>) {
-  const file = useAppStore((s) => s.file);
-  const projects = useAppStore((s) => s.projects);
-  const { project, entryPoint } = data;
-  const ep = useMemo(() => entryPointFor({ file, projects }, { project, entryPoint }), [file, projects, project, entryPoint]);
+function LightStep({ id, data, selected, height }: NodeProps<StepNode>) {
   const status = useAppStore((s) => s.stepRuns[id]?.status);
-  const metricKeys = useAppStore((s) => s.knownKeys[id]?.metrics ?? NO_KEYS);
-  const added = useAppStore((s) => s.addedOutputs[id] ?? NO_KEYS);
-  const used = useAppStore((s) => usedOutputsIndex(s.nodes)[id] ?? NO_KEYS);
   const problemCount = useAppStore((s) => groupedProblems(s.validation).byStep[id]?.length ?? 0);
-  const rows = useMemo(() => stepRows(ep, data, metricKeys, used, added), [ep, data, metricKeys, used, added]);
   const label = statusLabel(status);
   return (
     <div
       className={`step-node lod status-${label}${selected ? ' selected' : ''}`}
-      style={{ height: fullStepHeight(rows) }}
+      style={{ height }}
       data-testid={`step-node-${id}`}
       data-status={label}
       data-detail="light"
