@@ -58,8 +58,14 @@ export async function call<T>(host: Host, method: string, input: unknown): Promi
   return body.value as T;
 }
 
-/** Debian's Chromium on a closed network, headless, software rendering; nothing is downloaded. */
-export const CHROMIUM_ARGS = [
+/**
+ * Debian's Chromium on a closed network, headless, software rendering; nothing is downloaded (the
+ * e2e tests launch it with these too, tests/e2e/support.ts). Headless, no sandbox (containers and
+ * root have no user namespaces for it), no GPU, and no traffic of Chromium's own: QUIC, first-run
+ * tasks, background networking, component updates and sync would reach the network or stall a
+ * machine without it.
+ */
+export const CHROMIUM_CLOSED_NETWORK_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -68,7 +74,11 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  // A page that is not in a visible window must still get full-rate frames and timers.
+];
+
+/** The benchmarks' flags: those, and a page in no visible window still gets full-rate frames and timers. */
+export const CHROMIUM_ARGS = [
+  ...CHROMIUM_CLOSED_NETWORK_ARGS,
   '--disable-renderer-backgrounding',
   '--disable-background-timer-throttling',
   '--disable-backgrounding-occluded-windows',

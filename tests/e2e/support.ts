@@ -17,29 +17,13 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { MethodInput, MethodName, MethodOutput } from '../../common/api/contract.js';
 import { CLI, REPO_ROOT, waitUntil } from '../helpers.js';
+import { CHROMIUM_CLOSED_NETWORK_ARGS } from '../../bench/ui-host.js';
 
 /** Where screenshots go (kept as test artifacts; not in git). */
 export const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'e2e');
 
 /** Debian's Chromium by default; BATON_E2E_CHROMIUM points elsewhere. Never downloaded. */
 export const CHROMIUM = process.env.BATON_E2E_CHROMIUM ?? '/usr/bin/chromium';
-
-/**
- * Headless, no sandbox (containers and root have no user namespaces for it), no GPU (none here;
- * software rendering is enough for screenshots), and no traffic of Chromium's own: QUIC, first-run
- * tasks, background networking, component updates and sync would reach the network or stall a
- * machine without it. The page only ever talks to 127.0.0.1.
- */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export const VIEWPORT = { width: 1280, height: 800 };
 
@@ -60,7 +44,7 @@ export function e2eSkipReason(): string | false {
 }
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_CLOSED_NETWORK_ARGS, timeout: 60_000 });
 }
 
 // ------------------------------------------------------------------------------------------ host
