@@ -23,15 +23,20 @@ export interface ParamRow {
   refs: string[];
 }
 
-/** Declared parameters first (declaration order), then the step's undeclared ones. */
 /**
- * How many port rows a step's full box has: its parameters, or its outputs (run_id, artifact_dir,
- * artifact_uri, known metrics, outputs other steps read, outputs added by hand) and the "+ output"
- * row, whichever is more. A light step keeps this height (graph/convert.ts fullStepHeight).
+ * How many port rows a step's full box has: its parameters, or its outputs (stepOutputs) and the
+ * "+ output" row, whichever is more. A light step keeps this height (graph/convert.ts fullStepHeight).
  */
 export function stepRows(ep: EntryPointSpec | null, data: StepData, metricKeys: readonly string[], used: readonly string[], added: readonly string[]): number {
-  const outputs = new Set(['run_id', 'artifact_dir', 'artifact_uri', ...metricKeys.map((k) => `metrics.${k}`), ...used, ...added]);
-  return Math.max(paramCount(ep, data), outputs.size + 1);
+  return Math.max(paramCount(ep, data), stepOutputs(metricKeys, used, added).length + 1);
+}
+
+/**
+ * A step's output rows, in order, each once: run_id, artifact_dir, artifact_uri, known metrics,
+ * outputs other steps read, outputs added by hand.
+ */
+export function stepOutputs(metricKeys: readonly string[], used: readonly string[], added: readonly string[]): string[] {
+  return [...new Set(['run_id', 'artifact_dir', 'artifact_uri', ...metricKeys.map((k) => `metrics.${k}`), ...used, ...added])];
 }
 
 /** How many rows paramRows gives, without parsing any value. */
@@ -40,6 +45,7 @@ export function paramCount(ep: EntryPointSpec | null, data: StepData): number {
   return declared.size + data.parameters.filter((p) => !declared.has(p.name)).length;
 }
 
+/** Declared parameters first (declaration order), then the step's undeclared ones. */
 export function paramRows(ep: EntryPointSpec | null, data: StepData): ParamRow[] {
   const given = new Map(data.parameters.map((p) => [p.name, p.value]));
   const rows: ParamRow[] = [];

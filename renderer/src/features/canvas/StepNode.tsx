@@ -20,11 +20,10 @@ import { groupedProblems, usedOutputsIndex } from '../../store/derived.js';
 import { entryPointFor, projectEntryFor, statusLabel } from '../../store/selectors.js';
 import { useDetail } from './detail.js';
 import { useHandlesChanged } from './useHandlesChanged.js';
-import { paramRows } from '../../lib/step-checks.js';
+import { paramRows, stepOutputs } from '../../lib/step-checks.js';
 import { basename } from '../../lib/paths.js';
 import { formatMetric } from '../../lib/format.js';
 
-const BASE_OUTPUTS = ['run_id', 'artifact_dir', 'artifact_uri'];
 const NO_KEYS: string[] = [];
 
 function AddOutput({ step, suggestions }: { step: string; suggestions: string[] }) {
@@ -97,10 +96,7 @@ function FullStep({ id, data, selected }: NodeProps<StepNode>) {
   const problemCount = useAppStore((s) => groupedProblems(s.validation).byStep[id]?.length ?? 0);
 
   const params = useMemo(() => paramRows(ep, data), [ep, data]);
-  const outputs = useMemo(() => {
-    const list = [...BASE_OUTPUTS, ...(known?.metrics ?? []).map((k) => `metrics.${k}`), ...used, ...added];
-    return list.filter((x, i) => list.indexOf(x) === i);
-  }, [known, used, added]);
+  const outputs = useMemo(() => stepOutputs(known?.metrics ?? NO_KEYS, used, added), [known, used, added]);
   const suggestions = useMemo(() => {
     const list = [
       'status',
