@@ -507,6 +507,40 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       assert.ok(fit.text.endsWith('…') && long.startsWith(fit.text.slice(0, -1).trimEnd()), fit.text);
       assert.ok(fit.width <= fit.room + 0.5, `the cut name (${fit.width} px) fits its cell (${fit.room} px)`);
       assert.ok(fit.title.includes(long), fit.title);
+      // Short ASCII texts skip the measure (lib/fit-text.ts): no printable ASCII glyph of the cells'
+      // fonts is wider than the 1.25 em it assumes.
+      const widest = await page.evaluate<number>(`(() => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        const root = getComputedStyle(document.documentElement);
+        let max = 0;
+        for (const font of ['12px ' + root.getPropertyValue('--font'), '600 12px ' + root.getPropertyValue('--font'), '12px ' + root.getPropertyValue('--mono')]) {
+          ctx.font = font;
+          for (let c = 0x20; c < 0x7f; c++) max = Math.max(max, ctx.measureText(String.fromCharCode(c)).width / 12);
+        }
+        return max;
+      })()`);
+      assert.ok(widest > 0.5 && widest <= 1.25, `the widest ASCII glyph is ${widest} em`);
+      // A row's cells are HTML made from the run (features/history/run-rows.ts): markup in a name is
+      // shown as text, never parsed.
+      const markup = `<img src=x onerror="document.title='pwned'"> & "quoted" <b>bold</b>`;
+      await rowOf(rerunId).click();
+      await page.getByTestId('btn-rename').click();
+      await page.getByTestId('rename-input').fill(markup);
+      await page.getByTestId('rename-input').press('Enter');
+      await page.locator(byTestId('run-name'), { hasText: 'quoted' }).waitFor();
+      await page.getByTestId('nav-history').click();
+      await link.waitFor();
+      const shown = await page.evaluate<{ text: string; title: string; label: string; elements: number; pageTitle: string }>(`(() => {
+        const row = document.querySelector('[data-run-id="${rerunId}"]');
+        const a = row.querySelector('[data-col="name"] a');
+        return { text: a.textContent, title: a.title, label: row.querySelector('input').getAttribute('aria-label'),
+          elements: row.querySelectorAll('img, b').length, pageTitle: document.title };
+      })()`);
+      assert.equal(shown.elements, 0, 'no element made from the name');
+      assert.ok(markup.startsWith(shown.text.replace(/…$/, '').trimEnd()), shown.text);
+      assert.ok(shown.title.includes(markup), shown.title);
+      assert.equal(shown.label, `Select ${markup}`);
+      assert.notEqual(shown.pageTitle, 'pwned');
       await rowOf(rerunId).click();
       await page.getByTestId('btn-rename').click();
       await page.getByTestId('rename-input').fill('alpha-quarter');

@@ -12,23 +12,45 @@ export interface FontSpec {
 }
 
 const ELLIPSIS = '…';
+/**
+ * No printable ASCII glyph of a text font is wider than this many ems (the widest, `@`, `W` and `M`,
+ * are about 1 em in common faces, 0.6 in monospaced ones): a short ASCII text fits without measuring.
+ */
+const MAX_ASCII_EM = 1.25;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const MAX_CACHED = 20_000;
 const cache = new Map<string, string>();
 const fonts = new Map<FontSpec, string>();
-let ctx: CanvasRenderingContext2D | null | undefined;
+/** What fitting needs of a 2D canvas context (structural: the module also loads, inert, under Node). */
+interface Measurer {
+  font: string;
+  measureText(text: string): { width: number };
+}
+interface DomLike {
+  document?: { createElement(tag: 'canvas'): { getContext(kind: '2d'): Measurer | null }; documentElement: object };
+  getComputedStyle?(el: object): { getPropertyValue(name: string): string };
+}
+const dom = globalThis as DomLike;
+let ctx: Measurer | null | undefined;
 
-function context(): CanvasRenderingContext2D | null {
-  if (ctx === undefined) ctx = typeof document === 'undefined' ? null : document.createElement('canvas').getContext('2d');
+function context(): Measurer | null {
+  if (ctx === undefined) ctx = dom.document ? dom.document.createElement('canvas').getContext('2d') : null;
   return ctx;
+}
+
+/** The font size in pixels of a `FontSpec` style (`600 12px` → 12), or null when it has none. */
+function pxOf(spec: FontSpec): number | null {
+  const m = /(\d+(?:\.\d+)?)px/.exec(spec.style);
+  return m ? Number(m[1]) : null;
 }
 
 function fontOf(spec: FontSpec): string {
   let f = fonts.get(spec);
   if (f === undefined) {
     const family =
-      typeof document === 'undefined'
-        ? ''
-        : getComputedStyle(document.documentElement).getPropertyValue(spec.familyVar).trim();
+      dom.document && dom.getComputedStyle
+        ? dom.getComputedStyle(dom.document.documentElement).getPropertyValue(spec.familyVar).trim()
+        : '';
     f = `${spec.style} ${family || 'sans-serif'}`;
     fonts.set(spec, f);
   }
@@ -42,6 +64,9 @@ function fontOf(spec: FontSpec): string {
 export function fitText(text: string, width: number, spec: FontSpec): string {
   const c = context();
   if (!c || text.length === 0) return text;
+  // Most cells are short: no canvas measure (the first one also sets up the canvas's font).
+  const px = pxOf(spec);
+  if (px !== null && text.length * px * MAX_ASCII_EM <= width && PRINTABLE_ASCII.test(text)) return text;
   const font = fontOf(spec);
   const key = `${font}\u0000${width}\u0000${text}`;
   const hit = cache.get(key);

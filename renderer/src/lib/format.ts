@@ -17,6 +17,18 @@ export function formatMetric(v: number | string): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/**
+ * A count with its thousands grouped by commas (`100,001`), as the app's English text reads. Not
+ * `toLocaleString()`: its first call sets up ICU's number formatting, ~15–30 ms of the runs table's
+ * first render on a cold start (docs/benchmarks.md, History UI).
+ */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const [int, frac] = String(Math.abs(n)).split('.');
+  const grouped = (int ?? '').replace(/\B(?=(\d{3})+$)/g, ',');
+  return `${n < 0 ? '-' : ''}${grouped}${frac === undefined ? '' : `.${frac}`}`;
+}
+
 export function shortId(id: string | null | undefined): string {
   return id ? id.slice(0, 8) : '';
 }

@@ -22,6 +22,9 @@ import { EMPTY_QUERY, formatRoute, parseHash } from '../../../renderer/src/featu
 import type { Route } from '../../../renderer/src/features/history/route.js';
 import { PAGE_SIZE, RunPages, prefetchFirstPage, rowAt } from '../../../renderer/src/features/history/run-pages.js';
 import type { PagesSnapshot } from '../../../renderer/src/features/history/run-pages.js';
+import { BUILT_IN, LOADING_ROW_HTML, esc, keyColumn, rowHtml } from '../../../renderer/src/features/history/run-rows.js';
+import type { RunRowDto } from '../../../common/api/schemas.js';
+import { formatCount } from '../../../renderer/src/lib/format.js';
 import { engineApi, waitFor } from './helpers.js';
 import type { EngineApi } from './helpers.js';
 
@@ -107,6 +110,96 @@ describe('history columns', () => {
         startedAfter: 5,
         viewType: 'DELETED_ONLY',
       },
+    );
+  });
+});
+
+describe("the runs table's row markup", () => {
+  const run = (over: Partial<RunRowDto> = {}): RunRowDto => ({
+    run_id: 'b'.repeat(32),
+    experiment_id: '1',
+    run_name: 'train-7',
+    status: 'FINISHED',
+    start_time: 1_700_000_000_000,
+    end_time: 1_700_000_065_000,
+    lifecycle_stage: 'active',
+    project_dir: '/p',
+    entry_point: 'train',
+    command: 'python train.py',
+    exit_code: 0,
+    params: { alpha: '0.5' },
+    metrics: { rmse: 0.12345678 },
+    tags: {},
+    artifact_uri: 'file:///a',
+    artifact_dir: '/a',
+    workflow_run_id: null,
+    step_name: null,
+    experiment_name: 'baseline',
+    workflow_name: null,
+    ...over,
+  });
+  const columns = [...BUILT_IN, keyColumn('metrics.rmse')!, keyColumn('params.alpha')!, keyColumn('tags.t')!];
+
+  test('esc escapes what HTML text and double-quoted attributes need', () => {
+    assert.equal(esc(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    assert.equal(esc('plain 1.5 ✓'), 'plain 1.5 ✓');
+  });
+
+  test('a row has the selection cell, then one cell per column with its width, in order', () => {
+    const html = rowHtml(run(), columns, Date.now(), false);
+    const cols = [...html.matchAll(/data-col="([^"]*)" style="width:(\d+)px"/g)].map((m) => [m[1], Number(m[2])]);
+    assert.deepEqual(cols, columns.map((c) => [c.id, c.width]));
+    assert.ok(html.startsWith('<span class="h-cell h-sel" role="gridcell"><input type="checkbox" tabindex="-1"'), html);
+    assert.ok(html.includes(`data-testid="select-${'b'.repeat(32)}"`));
+    assert.ok(html.includes('<span class="badge badge-finished" data-status="finished">finished</span>'));
+    assert.ok(html.includes(`href="#/runs/${'b'.repeat(32)}"`), html);
+    assert.ok(html.includes('>1m 5s<'), 'the duration');
+    assert.ok(html.includes('<span class="mono">0.1235</span>'), 'the metric, formatted');
+    assert.ok(html.includes('<span class="mono">0.5</span>'), 'the param');
+    assert.ok(html.includes('data-col="tags.t" style="width:110px"></span>'), 'a missing tag is an empty cell');
+    assert.ok(!html.includes(' checked'));
+    assert.ok(rowHtml(run(), columns, 0, true).includes('<input type="checkbox" checked'));
+  });
+
+  test('statuses, deleted runs and runs without a name', () => {
+    assert.ok(rowHtml(run({ status: 'SCHEDULED' }), BUILT_IN, 0, false).includes('badge-scheduled'));
+    const deleted = rowHtml(run({ lifecycle_stage: 'deleted', run_name: '' }), BUILT_IN, 0, false);
+    assert.ok(deleted.includes('>bbbbbbbb<span class="h-deleted-tag">deleted</span></a>'), deleted);
+    const running = rowHtml(run({ status: 'RUNNING', end_time: null }), BUILT_IN, 1_700_000_003_000, false);
+    assert.ok(running.includes('>3.0s<'), 'a running run counts up to now');
+  });
+
+  test('values from the run are escaped everywhere they appear', () => {
+    const evil = `<img src=x onerror="alert(1)">'&`;
+    const html = rowHtml(
+      run({
+        run_name: evil,
+        run_id: `x"><script>`,
+        experiment_name: evil,
+        entry_point: evil,
+        step_name: evil,
+        workflow_name: evil,
+        params: { alpha: evil },
+        tags: { t: evil },
+      }),
+      columns,
+      0,
+      false,
+    );
+    assert.ok(!/<img|<script|onerror="/.test(html), html);
+    assert.ok(html.includes('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&#39;&amp;'), html);
+    // Every attribute value is a closed double-quoted string without raw markup in it.
+    for (const m of html.matchAll(/ ([a-z-]+)="([^"]*)"/g)) assert.ok(!/[<>]/.test(m[2]!), `${m[1]}="${m[2]}"`);
+  });
+
+  test('the loading row is a skeleton', () => {
+    assert.ok(LOADING_ROW_HTML.includes('h-skeleton'));
+  });
+
+  test('counts are grouped by thousands', () => {
+    assert.deepEqual(
+      [0, 7, 999, 1000, 100_001, 1_234_567.5, -1234, Number.NaN].map(formatCount),
+      ['0', '7', '999', '1,000', '100,001', '1,234,567.5', '-1,234', 'NaN'],
     );
   });
 });

@@ -18,6 +18,7 @@ import {
   tailSegments,
 } from '../../logs/log-buffer.js';
 import type { LogBuffer } from '../../logs/log-buffer.js';
+import { formatCount } from '../../lib/format.js';
 import { useApi } from '../../store/context.js';
 import { useLogScroll } from '../../logs/useLogScroll.js';
 import { errorText, useCall } from './api.js';
@@ -272,7 +273,7 @@ export function LogViewer({ runId, running }: { runId: string; running: boolean 
             </button>
           )}
           <span className="muted small">
-            {buf.size.toLocaleString()} bytes · {count} line{count === 1 ? '' : 's'} loaded
+            {formatCount(buf.size)} bytes · {count} line{count === 1 ? '' : 's'} loaded
           </span>
           <label className="check small" title="Stay at the end as output arrives">
             <input

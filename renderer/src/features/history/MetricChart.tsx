@@ -9,6 +9,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MethodOutput } from '../../../../common/api/contract.js';
+import { formatCount } from '../../lib/format.js';
 import { errorText, useCall } from './api.js';
 
 export const SERIES_COLORS = [
@@ -175,7 +176,7 @@ export function MetricChart({
       <div ref={plotEl} />
       {drawn?.downsampled && (
         <div className="muted small h-chart-note">
-          {drawn.total.toLocaleString()} points logged, {drawn.points.toLocaleString()} drawn (min and max of
+          {formatCount(drawn.total)} points logged, {formatCount(drawn.points)} drawn (min and max of
           each bucket)
         </div>
       )}

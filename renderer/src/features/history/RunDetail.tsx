@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { MethodOutput } from '../../../../common/api/contract.js';
 import { StatusBadge } from '../../components/StatusBadge.js';
-import { formatDuration, formatMetric } from '../../lib/format.js';
+import { formatCount, formatDuration, formatMetric } from '../../lib/format.js';
 import { useNow } from '../../hooks/useNow.js';
 import { useApi, useAppStore } from '../../store/context.js';
 import { errorCode, errorText, useCall } from './api.js';
@@ -677,7 +677,7 @@ function MetricsTab({ d }: { d: Detail }) {
             <h2>
               <span className="mono">{m.key}</span>
               <span className="muted small">
-                {m.count.toLocaleString()} point{m.count === 1 ? '' : 's'} · latest{' '}
+                {formatCount(m.count)} point{m.count === 1 ? '' : 's'} · latest{' '}
                 {d.run.metrics[m.key] !== undefined ? formatMetric(d.run.metrics[m.key] ?? 0) : '—'}
               </span>
             </h2>

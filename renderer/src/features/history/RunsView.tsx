@@ -20,29 +20,18 @@ import type { MethodOutput } from '../../../../common/api/contract.js';
 import type { RunRowDto } from '../../../../common/api/schemas.js';
 import { RUN_STATUSES } from '../../../../common/types.js';
 import type { RunStatus } from '../../../../common/types.js';
-import { StatusBadge } from '../../components/StatusBadge.js';
-import { formatDuration, formatMetric } from '../../lib/format.js';
-import { fitText } from '../../lib/fit-text.js';
-import type { FontSpec } from '../../lib/fit-text.js';
+import { formatCount } from '../../lib/format.js';
 import { useNow } from '../../hooks/useNow.js';
 import { useApi, useAppStore } from '../../store/context.js';
 import { errorCode, errorText, useCall } from './api.js';
-import {
-  formatTime,
-  fromLocalInput,
-  keyTerm,
-  nextSort,
-  parseSort,
-  runDuration,
-  searchInput,
-  splitColumn,
-  toLocalInput,
-} from './columns.js';
+import { fromLocalInput, nextSort, parseSort, searchInput, toLocalInput } from './columns.js';
 import { Confirm, Modal } from './Dialogs.js';
 import { MAX_COMPARE, useHistoryStore } from './history-store.js';
 import { formatRoute, runHref } from './route.js';
 import type { RunsQuery } from './route.js';
 import { RunPages, rowAt } from './run-pages.js';
+import { BUILT_IN, LOADING_ROW_HTML, SELECT_W, keyColumn, rowHtml } from './run-rows.js';
+import type { Column } from './run-rows.js';
 import { navigate } from './useHashRoute.js';
 import { useLoad } from './useLoad.js';
 
@@ -54,139 +43,6 @@ const OVERSCAN = 10;
  */
 const BLOCK = 10;
 
-interface Column {
-  id: string;
-  label: string;
-  width: number;
-  /** The order_by column, or null when it cannot be sorted on. */
-  sort: string | null;
-  numeric?: boolean;
-  title?: string;
-  cell: (run: RunRowDto, now: number) => ReactNode;
-}
-
-// The cells' fonts (styles.css: .h-cell, .mono, .h-runlink) and padding, for fitting their text.
-const PLAIN: FontSpec = { style: '12px', familyVar: '--font' };
-const MONO: FontSpec = { style: '12px', familyVar: '--mono' };
-const BOLD: FontSpec = { style: '600 12px', familyVar: '--font' };
-const CELL_PAD = 17;
-const DELETED_TAG_W = 58;
-
-/**
- * A cell's text cut to its column with an ellipsis (the whole text as the tooltip when cut). Row
- * cells don't clip (styles.css, .h-row): their text must fit.
- */
-function fitted(text: string, width: number, font: FontSpec, className?: string): ReactNode {
-  const shown = fitText(text, width - CELL_PAD, font);
-  if (shown === text && !className) return text;
-  return (
-    <span className={className} title={shown === text ? undefined : text}>
-      {shown}
-    </span>
-  );
-}
-
-const BUILT_IN: Column[] = [
-  {
-    id: 'status',
-    label: 'Status',
-    width: 92,
-    sort: 'status',
-    cell: (r) => <StatusBadge status={r.status} />,
-  },
-  {
-    id: 'name',
-    label: 'Run',
-    width: 210,
-    sort: 'run_name',
-    cell: (r) => {
-      const name = r.run_name || r.run_id.slice(0, 8);
-      const deleted = r.lifecycle_stage === 'deleted';
-      const shown = fitText(name, 210 - CELL_PAD - (deleted ? DELETED_TAG_W : 0), BOLD);
-      return (
-        <a
-          className="h-runlink"
-          href={runHref(r.run_id)}
-          tabIndex={-1}
-          title={shown === name ? r.run_id : `${name} (${r.run_id})`}
-        >
-          {shown}
-          {deleted && <span className="h-deleted-tag">deleted</span>}
-        </a>
-      );
-    },
-  },
-  {
-    id: 'start',
-    label: 'Started',
-    width: 162,
-    sort: 'start_time',
-    numeric: true,
-    cell: (r) => <span className="mono">{formatTime(r.start_time)}</span>,
-  },
-  {
-    id: 'duration',
-    label: 'Duration',
-    width: 84,
-    sort: 'duration',
-    numeric: true,
-    cell: (r, now) => {
-      const d = runDuration(r, now);
-      return d === null ? '' : formatDuration(d);
-    },
-  },
-  {
-    id: 'experiment',
-    label: 'Experiment',
-    width: 120,
-    sort: 'experiment_name',
-    cell: (r) => fitted(r.experiment_name, 120, PLAIN),
-  },
-  {
-    id: 'workflow',
-    label: 'Workflow',
-    width: 120,
-    sort: 'workflow_name',
-    cell: (r) => fitted(r.workflow_name ?? '', 120, PLAIN),
-  },
-  {
-    id: 'step',
-    label: 'Step',
-    width: 110,
-    sort: 'step_name',
-    cell: (r) => fitted(r.step_name ?? '', 110, PLAIN),
-  },
-  {
-    id: 'entry',
-    label: 'Entry point',
-    width: 110,
-    sort: 'entry_point',
-    cell: (r) => fitted(r.entry_point, 110, MONO, 'mono'),
-  },
-];
-
-function keyColumn(col: string): Column | null {
-  const k = splitColumn(col);
-  if (!k) return null;
-  const numeric = k.kind === 'metrics';
-  const width = numeric ? 96 : 110;
-  return {
-    id: col,
-    label: k.key,
-    title: col,
-    width,
-    sort: keyTerm(k.kind, k.key),
-    numeric,
-    cell: (r) => {
-      const v =
-        k.kind === 'metrics' ? r.metrics[k.key] : k.kind === 'params' ? r.params[k.key] : r.tags[k.key];
-      if (v === undefined) return '';
-      return fitted(typeof v === 'number' ? formatMetric(v) : v, width, MONO, 'mono');
-    },
-  };
-}
-
-const SELECT_W = 34;
 /** At least this much of the window is not the table's body (toolbar, filters, table bar, header). */
 const CHROME_H = 150;
 
@@ -217,12 +73,11 @@ const Row = memo(function Row({
         role="row"
         aria-rowindex={index + 2}
         aria-busy="true"
-      >
-        <span className="h-cell h-sel" />
-        <span className="h-skeleton" />
-      </div>
+        dangerouslySetInnerHTML={{ __html: LOADING_ROW_HTML }}
+      />
     );
   }
+  // The cells are one escaped HTML string (run-rows.ts); their clicks bubble up to here.
   return (
     <div
       className={`h-row${selected ? ' selected' : ''}${active ? ' active' : ''}${run.lifecycle_stage === 'deleted' ? ' deleted' : ''}`}
@@ -234,32 +89,12 @@ const Row = memo(function Row({
       aria-rowindex={index + 2}
       aria-selected={selected}
       onClick={(e) => {
-        if ((e.target as HTMLElement).closest('input')) return;
-        navigate(runHref(run.run_id));
+        // The checkbox: its own state flips natively; the selection follows and re-renders the row.
+        if ((e.target as HTMLElement).closest('input')) onToggle(run.run_id);
+        else navigate(runHref(run.run_id));
       }}
-    >
-      <span className="h-cell h-sel" role="gridcell">
-        <input
-          type="checkbox"
-          checked={selected}
-          tabIndex={-1}
-          aria-label={`Select ${run.run_name}`}
-          data-testid={`select-${run.run_id}`}
-          onChange={() => onToggle(run.run_id)}
-        />
-      </span>
-      {columns.map((c) => (
-        <span
-          key={c.id}
-          className={`h-cell${c.numeric ? ' num' : ''}`}
-          role="gridcell"
-          data-col={c.id}
-          style={{ width: c.width }}
-        >
-          {c.cell(run, now)}
-        </span>
-      ))}
-    </div>
+      dangerouslySetInnerHTML={{ __html: rowHtml(run, columns, now, selected) }}
+    />
   );
 });
 
@@ -354,7 +189,10 @@ export function RunsView({ query }: { query: RunsQuery }) {
   // The scroll position quantised to blocks (see BLOCK), and the viewport height. Until the table
   // is measured (a ResizeObserver, after the first layout), the window's height bounds it; measuring
   // it before the first paint would force a layout and a synchronous second render.
-  const [view, setView] = useState(() => ({ block: 0, height: Math.max(ROW_H, window.innerHeight - CHROME_H) }));
+  const [view, setView] = useState(() => ({
+    block: 0,
+    height: Math.max(ROW_H, window.innerHeight - CHROME_H),
+  }));
   const onScroll = useCallback((el: HTMLDivElement) => {
     const block = Math.floor(el.scrollTop / (ROW_H * BLOCK));
     const height = el.clientHeight;
@@ -485,7 +323,7 @@ export function RunsView({ query }: { query: RunsQuery }) {
             ? 'Loading…'
             : snap.error
               ? 'The search failed'
-              : `${total.toLocaleString()} run${total === 1 ? '' : 's'}`}
+              : `${formatCount(total)} run${total === 1 ? '' : 's'}`}
         </span>
         <span className="tb-spacer" />
         {selected.length > 0 && (
