@@ -4,9 +4,10 @@
  * of 3 steps, in transactions of 2,000 runs; plus one run with a 1,000,000-point metric), or reuses
  * `--home DIR`; serves it with `baton ui`; opens the history in headless Chromium (the system's,
  * through playwright-core; nothing is downloaded) and measures, per round on a fresh page:
- *  - table first paint: navigation start → the first frame with run rows painted (and the total),
- *    on a fresh browser profile (the first launch), and again on a warm one (a relaunch: HTTP and
- *    V8 code caches warm);
+ *  - table first paint: navigation start → the first frame with run rows painted (React's, or the
+ *    first paint main.tsx draws before React), and the total, on a fresh browser profile (the first
+ *    launch), and again on a warm one (a relaunch: HTTP and V8 code caches warm); with the app's
+ *    marks, among them when React committed its rows (`rows-committed`: the table takes clicks);
  *  - scrolling: the mouse wheel over the table for a few seconds (a 300 px notch every 16 ms, or
  *    --notch N),
  *    frame times from a requestAnimationFrame loop (fps, p95, frames missed at 60 Hz), and how many
@@ -172,14 +173,21 @@ function generate(home: string): { bigRun: string; seconds: number } {
 
 // In-page probes: plain JavaScript (the page is a browser; this file is compiled for Node).
 
-/** From document start: the first frame with a run row in the DOM, painted (rAF, then a task). */
+/**
+ * From document start: the first frame with a run row in the DOM (React's, or the first paint's
+ * that main.tsx draws before React: renderer/src/features/history/first-paint.ts), painted: the end
+ * of the frame after it (rAF, rAF, then a task), an upper bound of when the browser painted them.
+ * (Element Timing, the browser's own presentation time, reports nothing for the first paint's rows:
+ * Chromium drops the entry of text that React has replaced by the time the frame's presentation is
+ * reported.)
+ */
 const FIRST_ROWS_PROBE = `(() => {
   const b = (window.__hb = { firstRows: null, total: null });
   const ch = new MessageChannel();
   ch.port1.onmessage = () => { if (b.firstRows === null) b.firstRows = performance.now(); };
   const tick = () => {
-    if (document.querySelector('[data-testid="run-row"]')) {
-      const t = document.querySelector('[data-testid="runs-total"]');
+    if (document.querySelector('[data-testid="run-row"], [data-first-paint] .h-row')) {
+      const t = document.querySelector('[data-testid="runs-total"], [data-first-paint] [data-total]');
       b.total = t ? t.getAttribute('data-total') : null;
       requestAnimationFrame(() => ch.port2.postMessage(0));
       return;
@@ -299,6 +307,12 @@ async function firstRows(host: Host, page: Page): Promise<FirstRows> {
     page,
     'window.__hb && window.__hb.firstRows !== null ? window.__hb : null',
     'the first rows',
+  );
+  // React's rows (after a first paint before React, a moment later): when the table takes clicks.
+  await poll<boolean>(
+    page,
+    `performance.getEntriesByName('baton:rows-committed').length > 0`,
+    'React to commit the rows',
   );
   // Where the time went: the page's own load, the first runs.search on the wire, the app's marks.
   const timing = await page.evaluate<{
@@ -434,6 +448,7 @@ async function main(): Promise<void> {
       median: {
         table_first_rows_ms: m((r) => r.first_rows_ms),
         table_first_rows_warm_ms: r1(median(warm.map((r) => r.first_rows_ms))),
+        table_react_rows_committed_ms: m((r) => r.marks['rows-committed'] ?? Number.NaN),
         page_dom_content_loaded_ms: m((r) => r.page_loaded_ms),
         first_search_sent_ms: m((r) => r.first_search_ms[0]),
         first_search_answered_ms: m((r) => r.first_search_ms[1]),

@@ -3,7 +3,8 @@
  * (the runs table's first page when it opens on the history; the app's info and the last workflow's
  * file, and the editor's chunk, when it opens on the editor) and only then loads the app's own
  * chunk (start-app.tsx: React, the store, the views), so the data and the code arrive together
- * instead of one after the other. docs/ui.md, "Start-up".
+ * instead of one after the other. On the runs table it draws the first page's rows as soon as they
+ * arrive, before React (features/history/first-paint.ts). docs/ui.md, "Start-up".
  */
 import './styles.css';
 import { createApi } from './api/index.js';
@@ -12,7 +13,9 @@ import { normalizePath, projectDirOf } from './lib/paths.js';
 import { parseHash } from './features/history/route.js';
 import { callApi } from './features/history/call.js';
 import { searchInput } from './features/history/columns.js';
-import { prefetchFirstPage } from './features/history/run-pages.js';
+import { earlyFirstPage, prefetchFirstPage } from './features/history/run-pages.js';
+import { paintFirstRows } from './features/history/first-paint.js';
+import type * as StartApp from './start-app.js';
 
 /** The longest the app's first render waits for the runs table's first page (a cold database). */
 const FIRST_PAGE_WAIT_MS = 250;
@@ -45,11 +48,25 @@ if (rootElement) {
       route.view === 'runs'
         ? prefetchFirstPage((m, i) => callApi(api, m, i), searchInput(route.query))
         : Promise.resolve();
-    const app = import('./start-app.js');
-    if (route.view === 'editor') void app.then((m) => m.loadEditor());
     // The table's first render shows the first page when it is there by then: wait for it a little
     // (one render and paint of the app instead of two), but never long.
     const answered = Promise.race([firstPage, new Promise((r) => setTimeout(r, FIRST_PAGE_WAIT_MS))]);
+    let app: Promise<typeof StartApp>;
+    if (route.view === 'runs') {
+      // The rows are drawn the moment they arrive, while React is still on its way.
+      const { query } = route;
+      void firstPage.then(() => {
+        const page = earlyFirstPage(JSON.stringify(searchInput(query)));
+        if (page && paintFirstRows(rootElement, query, page, window.innerHeight))
+          performance.mark('baton:first-paint');
+      });
+      // The app's chunk is imported once the page is in (or the wait is over): loaded at once, its
+      // compilation and evaluation on the main thread held up the answer's handling and that paint.
+      app = answered.then(() => import('./start-app.js'));
+    } else {
+      app = import('./start-app.js');
+    }
+    if (route.view === 'editor') void app.then((m) => m.loadEditor());
     // Marks for the Performance panel and bench/history-ui.ts: where the start-up time goes.
     void app.then(() => performance.mark('baton:app-chunk'));
     void firstPage.then(() => performance.mark('baton:first-page'));

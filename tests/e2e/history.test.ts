@@ -613,4 +613,87 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
 
     assert.deepEqual(app.pageErrors, []);
   });
+
+  /**
+   * Opened straight on the runs table, main.tsx draws the first page's rows before React has loaded
+   * (features/history/first-paint.ts). Held there (the app's chunk is not answered yet), every
+   * element of that first paint must be where React then draws the same element, with the same
+   * classes, size and text: the page must not move or change when React takes over.
+   */
+  test('the rows drawn before React are where and as React draws them', async () => {
+    const keys = await host.call('runs.columns', {});
+    const chosen = [`metrics.${keys.metrics[0]}`, `params.${keys.params[0]}`];
+    // Each element under the app: a path of tags, classes and row/column ids → place and own text.
+    const SIGNATURE = `(() => {
+      const app = document.querySelector('#root > .app');
+      const out = {};
+      const walk = (el, path) => {
+        const seen = new Map();
+        for (const c of el.children) {
+          if (c.classList.contains('toasts')) continue;
+          let key = c.tagName.toLowerCase() + [...c.classList].sort().map((x) => '.' + x).join('');
+          if (c.dataset.col) key += '[' + c.dataset.col + ']';
+          if (c.dataset.index) key += '#' + c.dataset.index;
+          const n = seen.get(key) || 0;
+          seen.set(key, n + 1);
+          const p = path + '/' + key + (n ? ':' + n : '');
+          const r = c.getBoundingClientRect();
+          const own = [...c.childNodes].filter((x) => x.nodeType === 3).map((x) => x.textContent).join('').trim();
+          // Rows, the header and the table's body are as wide as all the columns, which grow when React learns the keys.
+          const wide = c.matches('.h-row, .h-head, .h-spacer');
+          out[p] = { x: Math.round(r.x * 2) / 2, y: Math.round(r.y * 2) / 2, w: wide ? null : Math.round(r.width * 2) / 2, h: Math.round(r.height * 2) / 2, text: c.tagName === 'SELECT' ? '' : own };
+          walk(c, p);
+        }
+      };
+      walk(app, '');
+      return out;
+    })()`;
+    for (const columns of [null, chosen]) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const page = await context.newPage();
+        if (columns) await page.addInitScript({ content: `localStorage.setItem('baton.history.columns', ${JSON.stringify(JSON.stringify(columns))})` });
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        let release = (): void => undefined;
+        const held = new Promise<void>((r) => (release = r));
+        await page.route(/\/assets\/start-app-[^/]*\.js$/, async (route) => {
+          await held;
+          await route.continue();
+        });
+        await page.goto(`${host.url}#/runs`);
+        await page.locator('[data-first-paint] .h-row').first().waitFor();
+        const before = await page.evaluate<Record<string, { x: number; y: number; w: number | null; h: number; text: string }>>(SIGNATURE);
+        assert.equal(await page.locator('[data-first-paint]').getAttribute('inert'), '', 'the first paint takes no input');
+        assert.equal(await page.getByTestId('run-row').count(), 0, 'nothing to find before React');
+        if (!columns) await screenshot(page, 'history-00-first-paint');
+        const rowsBefore = Object.keys(before).filter((k) => /\/div\.h-row[^/]*#\d+$/.test(k));
+        assert.ok(rowsBefore.length >= 5, `the first paint has the rows: ${rowsBefore.join(', ')}`);
+        if (columns) assert.ok(Object.keys(before).some((k) => k.includes(`[${chosen[0]}]`)), 'the chosen columns are drawn');
+        release();
+        await page.getByTestId('app-ready').waitFor({ timeout: 60_000 });
+        await page.getByTestId('run-row').first().waitFor();
+        assert.equal(await page.locator('[data-first-paint]').count(), 0, 'React replaced the first paint');
+        const after = await page.evaluate<typeof before>(SIGNATURE);
+        const moved = Object.entries(before)
+          .filter(([k, v]) => JSON.stringify(after[k]) !== JSON.stringify(v))
+          .map(([k, v]) => `${k}: ${JSON.stringify(v)} → ${JSON.stringify(after[k])}`);
+        assert.deepEqual(moved, [], 'every element of the first paint is where React draws it');
+        // And React draws nothing the first paint left out, but for what React learns later: rows past
+        // the first window, the columns of keys (when none were chosen), the filter lists' options.
+        const cols = new Set(Object.keys(before).flatMap((k) => [...k.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1])));
+        const missing = Object.keys(after).filter((k) => {
+          if (k in before || /\/option/.test(k)) return false;
+          const row = /#(\d+)/.exec(k);
+          if (row && Number(row[1]) >= rowsBefore.length) return false;
+          const col = /\[([^\]]+)\]/.exec(k);
+          return !(col && !cols.has(col[1]) && !columns);
+        });
+        assert.deepEqual(missing, [], 'React draws nothing the first paint lacks');
+        assert.deepEqual(errors, []);
+      } finally {
+        await context.close();
+      }
+    }
+  });
 });

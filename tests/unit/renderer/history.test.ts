@@ -17,12 +17,14 @@ import {
   parseSort,
   searchInput,
   splitColumn,
+  storedColumns,
 } from '../../../renderer/src/features/history/columns.js';
 import { EMPTY_QUERY, formatRoute, parseHash } from '../../../renderer/src/features/history/route.js';
 import type { Route } from '../../../renderer/src/features/history/route.js';
 import { PAGE_SIZE, RunPages, prefetchFirstPage, rowAt } from '../../../renderer/src/features/history/run-pages.js';
 import type { PagesSnapshot } from '../../../renderer/src/features/history/run-pages.js';
-import { BUILT_IN, LOADING_ROW_HTML, esc, keyColumn, rowHtml } from '../../../renderer/src/features/history/run-rows.js';
+import { BUILT_IN, cellHtml, esc, keyColumn, rowHtml } from '../../../renderer/src/features/history/run-rows.js';
+import { canPaintFirst, paintFirstRows } from '../../../renderer/src/features/history/first-paint.js';
 import type { RunRowDto } from '../../../common/api/schemas.js';
 import { formatCount } from '../../../renderer/src/lib/format.js';
 import { engineApi, waitFor } from './helpers.js';
@@ -147,16 +149,16 @@ describe("the runs table's row markup", () => {
 
   test('a row has the selection cell, then one cell per column with its width, in order', () => {
     const html = rowHtml(run(), columns, Date.now(), false);
-    const cols = [...html.matchAll(/data-col="([^"]*)" style="width:(\d+)px"/g)].map((m) => [m[1], Number(m[2])]);
+    const cols = [...html.matchAll(/data-col="([^"]*)" style="width: (\d+)px;"/g)].map((m) => [m[1], Number(m[2])]);
     assert.deepEqual(cols, columns.map((c) => [c.id, c.width]));
     assert.ok(html.startsWith('<span class="h-cell h-sel" role="gridcell"><input type="checkbox" tabindex="-1"'), html);
-    assert.ok(html.includes(`data-testid="select-${'b'.repeat(32)}"`));
+    assert.ok(html.includes(`aria-label="Select train-7"></span>`));
     assert.ok(html.includes('<span class="badge badge-finished" data-status="finished">finished</span>'));
     assert.ok(html.includes(`href="#/runs/${'b'.repeat(32)}"`), html);
     assert.ok(html.includes('>1m 5s<'), 'the duration');
     assert.ok(html.includes('<span class="mono">0.1235</span>'), 'the metric, formatted');
     assert.ok(html.includes('<span class="mono">0.5</span>'), 'the param');
-    assert.ok(html.includes('data-col="tags.t" style="width:110px"></span>'), 'a missing tag is an empty cell');
+    assert.ok(html.includes('data-col="tags.t" style="width: 110px;"></span>'), 'a missing tag is an empty cell');
     assert.ok(!html.includes(' checked'));
     assert.ok(rowHtml(run(), columns, 0, true).includes('<input type="checkbox" checked'));
   });
@@ -192,8 +194,74 @@ describe("the runs table's row markup", () => {
     for (const m of html.matchAll(/ ([a-z-]+)="([^"]*)"/g)) assert.ok(!/[<>]/.test(m[2]!), `${m[1]}="${m[2]}"`);
   });
 
-  test('the loading row is a skeleton', () => {
-    assert.ok(LOADING_ROW_HTML.includes('h-skeleton'));
+  test('a cell is text or one element; its HTML escapes every value', () => {
+    assert.equal(cellHtml('a < b'), 'a &lt; b');
+    assert.equal(
+      cellHtml({ tag: 'span', text: 'x"y', className: 'mono', title: '<t>' }),
+      '<span class="mono" title="&lt;t&gt;">x&quot;y</span>',
+    );
+    assert.equal(cellHtml({ tag: 'span', text: 'ok' }), '<span>ok</span>');
+    assert.equal(
+      cellHtml({ tag: 'a', text: 'n', href: '#/runs/1', title: 'n (1)', deleted: true }),
+      '<a class="h-runlink" href="#/runs/1" tabindex="-1" title="n (1)">n<span class="h-deleted-tag">deleted</span></a>',
+    );
+  });
+
+  test('the first paint: the whole page as React first draws it, only for a query without filters', () => {
+    const page = { total: 100_001, offset: 0, runs: Array.from({ length: 100 }, (_, i) => run({ run_id: `${i}`.padStart(32, '0'), run_name: `run-${i}` })) };
+    // An element's two properties the first paint uses (its first child appears with the HTML).
+    const root = {
+      innerHTML: '',
+      get firstChild(): object | null {
+        return this.innerHTML ? {} : null;
+      },
+    };
+    assert.ok(paintFirstRows(root, EMPTY_QUERY, page, 900, 0));
+    const html = root.innerHTML;
+    assert.ok(html.startsWith('<div class="app" data-first-paint="" inert="" aria-busy="true"><header class="toolbar">'), html.slice(0, 200));
+    // The rows in view of a 900 px window before the table is measured (RunsView's first render).
+    const rows = [...html.matchAll(/<div class="(h-row[^"]*)" style="top: (\d+)px; width: (\d+)px;" data-run-id="([^"]+)" data-index="(\d+)"/g)];
+    assert.equal(rows.length, Math.ceil((900 - 150) / 28) + 1);
+    assert.deepEqual(rows.slice(0, 2).map((m) => [m[1], Number(m[2]), m[5]]), [['h-row active', 0, '0'], ['h-row', 28, '1']]);
+    const width = 34 + BUILT_IN.reduce((n, c) => n + c.width, 0);
+    assert.equal(Number(rows[0]![3]), width);
+    assert.ok(html.includes('>100,001 runs</span>'));
+    assert.ok(html.includes(`style="height: ${100_001 * 28}px; width: ${width}px;"`));
+    // The default sort (start_time DESC) marks its column.
+    assert.ok(html.includes('<button class="h-cell h-th num sorted" title="Started: sort" data-col="start" aria-sort="descending" style="width: 162px;"><span class="h-th-label">Started</span><span class="h-sort">▼</span></button>'), 'the sorted column');
+    assert.ok(!html.includes('data-testid'), 'nothing to find before React');
+    // Already drawn, filtered, or nothing to show: nothing is written.
+    assert.equal(paintFirstRows(root, EMPTY_QUERY, page, 900), false);
+    const empty = { firstChild: null, innerHTML: '' };
+    for (const q of [
+      { ...EMPTY_QUERY, filter: 'metrics.x > 1' },
+      { ...EMPTY_QUERY, statuses: ['FAILED' as const] },
+      { ...EMPTY_QUERY, viewType: 'ALL' as const },
+    ]) {
+      assert.equal(canPaintFirst(q), false);
+      assert.equal(paintFirstRows(empty, q, page, 900), false);
+    }
+    assert.equal(paintFirstRows(empty, EMPTY_QUERY, { total: 0, offset: 0, runs: [] }, 900), false);
+    assert.equal(empty.innerHTML, '');
+  });
+
+  test('the chosen columns are read from storage, a broken value ignored', () => {
+    const g = globalThis as { localStorage?: unknown };
+    const store = new Map<string, string>();
+    g.localStorage = { getItem: (k: string) => store.get(k) ?? null };
+    try {
+      assert.deepEqual(storedColumns(), { columns: [], chosen: false });
+      store.set('baton.history.columns', JSON.stringify(['metrics.rmse', 'params.alpha']));
+      assert.deepEqual(storedColumns(), { columns: ['metrics.rmse', 'params.alpha'], chosen: true });
+      store.set('baton.history.columns', JSON.stringify(['rmse']));
+      assert.deepEqual(storedColumns(), { columns: [], chosen: true });
+      store.set('baton.history.columns', '{not json');
+      assert.deepEqual(storedColumns(), { columns: [], chosen: false });
+      g.localStorage = { getItem: () => { throw new Error('denied'); } };
+      assert.deepEqual(storedColumns(), { columns: [], chosen: false });
+    } finally {
+      delete g.localStorage;
+    }
   });
 
   test('counts are grouped by thousands', () => {

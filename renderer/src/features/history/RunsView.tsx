@@ -30,12 +30,11 @@ import { MAX_COMPARE, useHistoryStore } from './history-store.js';
 import { formatRoute, runHref } from './route.js';
 import type { RunsQuery } from './route.js';
 import { RunPages, rowAt } from './run-pages.js';
-import { BUILT_IN, LOADING_ROW_HTML, SELECT_W, keyColumn, rowHtml } from './run-rows.js';
-import type { Column } from './run-rows.js';
+import { BUILT_IN, ROW_H, SELECT_W, initialViewHeight, keyColumn } from './run-rows.js';
+import type { Cell, Column } from './run-rows.js';
 import { navigate } from './useHashRoute.js';
 import { useLoad } from './useLoad.js';
 
-export const ROW_H = 28;
 const OVERSCAN = 10;
 /**
  * The window of rows moves in blocks of this many rows: between two block boundaries the browser
@@ -43,8 +42,23 @@ const OVERSCAN = 10;
  */
 const BLOCK = 10;
 
-/** At least this much of the window is not the table's body (toolbar, filters, table bar, header). */
-const CHROME_H = 150;
+/** A cell's content as React elements (run-rows.ts cellHtml writes the same as HTML). */
+function CellView({ cell }: { cell: Cell }): ReactNode {
+  if (typeof cell === 'string') return cell;
+  if (cell.tag === 'a') {
+    return (
+      <a className="h-runlink" href={cell.href} tabIndex={-1} title={cell.title}>
+        {cell.text}
+        {cell.deleted && <span className="h-deleted-tag">deleted</span>}
+      </a>
+    );
+  }
+  return (
+    <span className={cell.className} title={cell.title} data-status={cell.status}>
+      {cell.text}
+    </span>
+  );
+}
 
 const Row = memo(function Row({
   run,
@@ -73,11 +87,13 @@ const Row = memo(function Row({
         role="row"
         aria-rowindex={index + 2}
         aria-busy="true"
-        dangerouslySetInnerHTML={{ __html: LOADING_ROW_HTML }}
-      />
+      >
+        <span className="h-cell h-sel" />
+        <span className="h-skeleton" />
+      </div>
     );
   }
-  // The cells are one escaped HTML string (run-rows.ts); their clicks bubble up to here.
+  // run-rows.ts rowHtml writes the same row as HTML (the page's first paint, before React).
   return (
     <div
       className={`h-row${selected ? ' selected' : ''}${active ? ' active' : ''}${run.lifecycle_stage === 'deleted' ? ' deleted' : ''}`}
@@ -89,12 +105,32 @@ const Row = memo(function Row({
       aria-rowindex={index + 2}
       aria-selected={selected}
       onClick={(e) => {
-        // The checkbox: its own state flips natively; the selection follows and re-renders the row.
-        if ((e.target as HTMLElement).closest('input')) onToggle(run.run_id);
-        else navigate(runHref(run.run_id));
+        if ((e.target as HTMLElement).closest('input')) return;
+        navigate(runHref(run.run_id));
       }}
-      dangerouslySetInnerHTML={{ __html: rowHtml(run, columns, now, selected) }}
-    />
+    >
+      <span className="h-cell h-sel" role="gridcell">
+        <input
+          type="checkbox"
+          checked={selected}
+          tabIndex={-1}
+          aria-label={`Select ${run.run_name}`}
+          data-testid={`select-${run.run_id}`}
+          onChange={() => onToggle(run.run_id)}
+        />
+      </span>
+      {columns.map((c) => (
+        <span
+          key={c.id}
+          className={`h-cell${c.numeric ? ' num' : ''}`}
+          role="gridcell"
+          data-col={c.id}
+          style={{ width: c.width }}
+        >
+          <CellView cell={c.cell(run, now)} />
+        </span>
+      ))}
+    </div>
   );
 });
 
@@ -189,10 +225,7 @@ export function RunsView({ query }: { query: RunsQuery }) {
   // The scroll position quantised to blocks (see BLOCK), and the viewport height. Until the table
   // is measured (a ResizeObserver, after the first layout), the window's height bounds it; measuring
   // it before the first paint would force a layout and a synchronous second render.
-  const [view, setView] = useState(() => ({
-    block: 0,
-    height: Math.max(ROW_H, window.innerHeight - CHROME_H),
-  }));
+  const [view, setView] = useState(() => ({ block: 0, height: initialViewHeight(window.innerHeight) }));
   const onScroll = useCallback((el: HTMLDivElement) => {
     const block = Math.floor(el.scrollTop / (ROW_H * BLOCK));
     const height = el.clientHeight;
@@ -427,6 +460,7 @@ export function RunsView({ query }: { query: RunsQuery }) {
                 title={c.sort ? `${c.title ?? c.label}: sort` : c.title}
                 disabled={c.sort === null}
                 data-testid={`th-${c.id}`}
+                data-col={c.id}
                 aria-sort={sorted ? (sort.ascending ? 'ascending' : 'descending') : 'none'}
                 onClick={() => c.sort && setQuery({ sort: nextSort(query.sort, c.sort, !!c.numeric) })}
               >

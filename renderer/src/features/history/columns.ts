@@ -99,3 +99,29 @@ export function formatBytes(n: number): string {
 export function isSystemTag(key: string): boolean {
   return key.startsWith('mlflow.') || key.startsWith('baton.');
 }
+
+/** Where the runs table's chosen key columns are kept (history-store.ts saves them). */
+export const COLUMNS_KEY = 'baton.history.columns';
+
+/**
+ * The key columns chosen for the runs table, kept in localStorage; `chosen` is false when none were
+ * ever chosen (the table then shows the first few keys once it knows them). React-free: the first
+ * paint before React (first-paint.ts) draws the same columns as the table's first render.
+ */
+export function storedColumns(): { columns: string[]; chosen: boolean } {
+  try {
+    // Read through globalThis: the module also loads under Node, where there is no storage.
+    const storage = (globalThis as { localStorage?: { getItem(key: string): string | null } }).localStorage;
+    const raw = storage ? storage.getItem(COLUMNS_KEY) : null;
+    if (raw === null) return { columns: [], chosen: false };
+    const parsed: unknown = JSON.parse(raw);
+    const columns =
+      Array.isArray(parsed) && parsed.every((c) => typeof c === 'string' && /^(params|metrics|tags)\./.test(c))
+        ? (parsed as string[])
+        : [];
+    return { columns, chosen: true };
+  } catch {
+    // Storage disabled or a broken value: no key columns.
+    return { columns: [], chosen: false };
+  }
+}

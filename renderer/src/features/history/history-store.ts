@@ -6,26 +6,10 @@
 import { create } from 'zustand';
 import type { RunsQuery } from './route.js';
 import { EMPTY_QUERY } from './route.js';
-
-const COLUMNS_KEY = 'baton.history.columns';
+import { COLUMNS_KEY, storedColumns } from './columns.js';
 
 /** `params.alpha`, `metrics.rmse`, `tags.team`. */
 export type KeyColumn = string;
-
-function loadColumns(): KeyColumn[] {
-  try {
-    const raw = window.localStorage.getItem(COLUMNS_KEY);
-    const parsed: unknown = raw ? JSON.parse(raw) : null;
-    if (
-      Array.isArray(parsed) &&
-      parsed.every((c) => typeof c === 'string' && /^(params|metrics|tags)\./.test(c))
-    )
-      return parsed as string[];
-  } catch {
-    // Storage disabled or a broken value: start with no key columns.
-  }
-  return [];
-}
 
 function saveColumns(cols: KeyColumn[]): void {
   try {
@@ -50,10 +34,10 @@ interface HistoryStore {
 export const MAX_COMPARE = 50;
 
 export const useHistoryStore = create<HistoryStore>()((set) => {
-  const columns = typeof window === 'undefined' ? [] : loadColumns();
+  const stored = storedColumns();
   return {
-    columns,
-    columnsChosen: typeof window !== 'undefined' && window.localStorage.getItem(COLUMNS_KEY) !== null,
+    columns: stored.columns,
+    columnsChosen: stored.chosen,
     selected: [],
     lastQuery: EMPTY_QUERY,
     setColumns: (cols) => {

@@ -55,6 +55,11 @@ export function prefetchFirstPage(call: Call, input: MethodInput<'runs.search'>)
   );
 }
 
+/** The early first page's answer when it has arrived and answers this query (`JSON.stringify` of its input); not taken. */
+export function earlyFirstPage(key: string): MethodOutput<'runs.search'> | undefined {
+  return early?.key === key ? early.value : undefined;
+}
+
 function takeEarly(key: string | null, page: number, answered = false): Early | null {
   const e = early;
   if (!e || page !== 0 || e.key !== key || performance.now() - e.at > EARLY_FRESH_MS) return null;

@@ -1,11 +1,9 @@
 /**
- * The runs table's columns and the markup of its rows, React-free. A row's cells are one HTML
- * string (every value escaped), which RunsView's `Row` sets as the row's inner HTML: the browser's
- * parser builds a row's ~15 elements in one call, where React made and diffed a fiber for each
- * (on a cold start the table's first render took ~100 ms in React, most of it for the rows; a
- * recycled row on scroll is one string compare and, when it changed, one parse). Clicks reach the
- * row's React handler by bubbling (RunsView: the checkbox toggles the selection, the rest opens the
- * run). docs/ui.md, "Runs table".
+ * The runs table's columns and what a row's cells show, React-free. A cell is a `Cell`: plain text
+ * or one element (a span, the run's link) with its text already cut to the column. RunsView's `Row`
+ * draws cells as React elements (a recycled row on scroll changes text in place); `rowHtml` writes
+ * the same row as escaped HTML for the page's first paint before React has loaded (first-paint.ts).
+ * docs/ui.md, "Start-up".
  */
 import type { RunRowDto } from '../../../../common/api/schemas.js';
 import { formatDuration, formatMetric } from '../../lib/format.js';
@@ -22,8 +20,30 @@ export interface Column {
   sort: string | null;
   numeric?: boolean;
   title?: string;
-  /** The cell's content as HTML (escaped). */
-  html: (run: RunRowDto, now: number) => string;
+  cell: (run: RunRowDto, now: number) => Cell;
+}
+
+/** A cell's content: its text, alone or in one element. */
+export type Cell =
+  | string
+  /** A span: a badge (`status` is its data-status), monospaced text, or text cut with its whole in `title`. */
+  | { tag: 'span'; text: string; className?: string; title?: string; status?: string }
+  /** The run's link, with the "deleted" tag after the name for a deleted run. */
+  | { tag: 'a'; text: string; href: string; title: string; deleted: boolean };
+
+/** Row height in CSS pixels (styles.css .h-row). */
+export const ROW_H = 28;
+/** At least this much of the window is not the table's body (toolbar, filters, table bar, header). */
+const CHROME_H = 150;
+/** The selection checkbox's column. */
+export const SELECT_W = 34;
+
+/**
+ * The table body's height assumed before it is measured (RunsView's first render, and the first
+ * paint before React): the window's height less the chrome above the table.
+ */
+export function initialViewHeight(innerHeight: number): number {
+  return Math.max(ROW_H, innerHeight - CHROME_H);
 }
 
 /** Text escaped for HTML content and for attribute values in double quotes. */
@@ -33,10 +53,10 @@ export function esc(s: string): string {
   );
 }
 
-/** The status badge's markup (components/StatusBadge.tsx draws the same for a run's status). */
-function badgeHtml(status: string): string {
+/** The status badge (components/StatusBadge.tsx draws the same for a run's status). */
+function badge(status: string): Cell {
   const label = status === 'PENDING' ? 'queued' : status.toLowerCase();
-  return `<span class="badge badge-${esc(label)}" data-status="${esc(label)}">${esc(label)}</span>`;
+  return { tag: 'span', text: label, className: `badge badge-${label}`, status: label };
 }
 
 // The cells' fonts (styles.css: .h-cell, .mono, .h-runlink) and padding, for fitting their text.
@@ -50,12 +70,10 @@ const DELETED_TAG_W = 58;
  * A cell's text cut to its column with an ellipsis (the whole text as the tooltip when cut). Row
  * cells don't clip (styles.css, .h-row): their text must fit.
  */
-function fitted(text: string, width: number, font: FontSpec, className?: string): string {
+function fitted(text: string, width: number, font: FontSpec, className?: string): Cell {
   const shown = fitText(text, width - CELL_PAD, font);
-  if (shown === text && !className) return esc(text);
-  const cls = className ? ` class="${className}"` : '';
-  const title = shown === text ? '' : ` title="${esc(text)}"`;
-  return `<span${cls}${title}>${esc(shown)}</span>`;
+  if (shown === text && !className) return text;
+  return { tag: 'span', text: shown, className, title: shown === text ? undefined : text };
 }
 
 export const BUILT_IN: Column[] = [
@@ -64,22 +82,19 @@ export const BUILT_IN: Column[] = [
     label: 'Status',
     width: 92,
     sort: 'status',
-    html: (r) => badgeHtml(r.status),
+    cell: (r) => badge(r.status),
   },
   {
     id: 'name',
     label: 'Run',
     width: 210,
     sort: 'run_name',
-    html: (r) => {
+    cell: (r) => {
       const name = r.run_name || r.run_id.slice(0, 8);
       const deleted = r.lifecycle_stage === 'deleted';
       const shown = fitText(name, 210 - CELL_PAD - (deleted ? DELETED_TAG_W : 0), BOLD);
       const title = shown === name ? r.run_id : `${name} (${r.run_id})`;
-      return (
-        `<a class="h-runlink" href="${esc(runHref(r.run_id))}" tabindex="-1" title="${esc(title)}">${esc(shown)}` +
-        `${deleted ? '<span class="h-deleted-tag">deleted</span>' : ''}</a>`
-      );
+      return { tag: 'a', text: shown, href: runHref(r.run_id), title, deleted };
     },
   },
   {
@@ -88,7 +103,7 @@ export const BUILT_IN: Column[] = [
     width: 162,
     sort: 'start_time',
     numeric: true,
-    html: (r) => `<span class="mono">${esc(formatTime(r.start_time))}</span>`,
+    cell: (r) => ({ tag: 'span', text: formatTime(r.start_time), className: 'mono' }),
   },
   {
     id: 'duration',
@@ -96,9 +111,9 @@ export const BUILT_IN: Column[] = [
     width: 84,
     sort: 'duration',
     numeric: true,
-    html: (r, now) => {
+    cell: (r, now) => {
       const d = runDuration(r, now);
-      return d === null ? '' : esc(formatDuration(d));
+      return d === null ? '' : formatDuration(d);
     },
   },
   {
@@ -106,28 +121,28 @@ export const BUILT_IN: Column[] = [
     label: 'Experiment',
     width: 120,
     sort: 'experiment_name',
-    html: (r) => fitted(r.experiment_name, 120, PLAIN),
+    cell: (r) => fitted(r.experiment_name, 120, PLAIN),
   },
   {
     id: 'workflow',
     label: 'Workflow',
     width: 120,
     sort: 'workflow_name',
-    html: (r) => fitted(r.workflow_name ?? '', 120, PLAIN),
+    cell: (r) => fitted(r.workflow_name ?? '', 120, PLAIN),
   },
   {
     id: 'step',
     label: 'Step',
     width: 110,
     sort: 'step_name',
-    html: (r) => fitted(r.step_name ?? '', 110, PLAIN),
+    cell: (r) => fitted(r.step_name ?? '', 110, PLAIN),
   },
   {
     id: 'entry',
     label: 'Entry point',
     width: 110,
     sort: 'entry_point',
-    html: (r) => fitted(r.entry_point, 110, MONO, 'mono'),
+    cell: (r) => fitted(r.entry_point, 110, MONO, 'mono'),
   },
 ];
 
@@ -144,7 +159,7 @@ export function keyColumn(col: string): Column | null {
     width,
     sort: keyTerm(k.kind, k.key),
     numeric,
-    html: (r) => {
+    cell: (r) => {
       const v =
         k.kind === 'metrics' ? r.metrics[k.key] : k.kind === 'params' ? r.params[k.key] : r.tags[k.key];
       if (v === undefined) return '';
@@ -153,21 +168,31 @@ export function keyColumn(col: string): Column | null {
   };
 }
 
-/** The selection checkbox's column. */
-export const SELECT_W = 34;
+const attr = (name: string, value: string | undefined): string =>
+  value === undefined ? '' : ` ${name}="${esc(value)}"`;
 
-/** A loaded row's cells: the selection checkbox, then one cell per column. */
+/** A cell's content as HTML, every value escaped (RunsView's CellView draws the same as React elements). */
+export function cellHtml(cell: Cell): string {
+  if (typeof cell === 'string') return esc(cell);
+  if (cell.tag === 'a') {
+    const tag = cell.deleted ? '<span class="h-deleted-tag">deleted</span>' : '';
+    return `<a class="h-runlink"${attr('href', cell.href)} tabindex="-1"${attr('title', cell.title)}>${esc(cell.text)}${tag}</a>`;
+  }
+  return `<span${attr('class', cell.className)}${attr('title', cell.title)}${attr('data-status', cell.status)}>${esc(cell.text)}</span>`;
+}
+
+/**
+ * A loaded row's cells as HTML: the selection checkbox, then one cell per column (RunsView's Row
+ * draws the same with React, and test ids, which this leaves out: nothing finds a row before React).
+ */
 export function rowHtml(run: RunRowDto, columns: readonly Column[], now: number, selected: boolean): string {
   let out =
     `<span class="h-cell h-sel" role="gridcell"><input type="checkbox"${selected ? ' checked' : ''} tabindex="-1"` +
-    ` aria-label="Select ${esc(run.run_name)}" data-testid="select-${esc(run.run_id)}"></span>`;
+    `${attr('aria-label', `Select ${run.run_name}`)}></span>`;
   for (const c of columns) {
     out +=
-      `<span class="h-cell${c.numeric ? ' num' : ''}" role="gridcell" data-col="${esc(c.id)}" style="width:${c.width}px">` +
-      `${c.html(run, now)}</span>`;
+      `<span class="h-cell${c.numeric ? ' num' : ''}" role="gridcell"${attr('data-col', c.id)} style="width: ${c.width}px;">` +
+      `${cellHtml(c.cell(run, now))}</span>`;
   }
   return out;
 }
-
-/** A row whose run is still being fetched. */
-export const LOADING_ROW_HTML = '<span class="h-cell h-sel"></span><span class="h-skeleton"></span>';
