@@ -42,8 +42,11 @@ const OVERSCAN = 10;
  */
 const BLOCK = 10;
 
-/** A cell's content as React elements (run-rows.ts cellHtml writes the same as HTML). */
-function CellView({ cell }: { cell: Cell }): ReactNode {
+/**
+ * A cell's content as React elements (run-rows.ts cellHtml writes the same as HTML). A function,
+ * not a component: no fiber of its own for each of the table's cells.
+ */
+function cellNode(cell: Cell): ReactNode {
   if (typeof cell === 'string') return cell;
   if (cell.tag === 'a') {
     return (
@@ -127,7 +130,7 @@ const Row = memo(function Row({
           data-col={c.id}
           style={{ width: c.width }}
         >
-          <CellView cell={c.cell(run, now)} />
+          {cellNode(c.cell(run, now))}
         </span>
       ))}
     </div>

@@ -171,7 +171,7 @@ export function keyColumn(col: string): Column | null {
 const attr = (name: string, value: string | undefined): string =>
   value === undefined ? '' : ` ${name}="${esc(value)}"`;
 
-/** A cell's content as HTML, every value escaped (RunsView's CellView draws the same as React elements). */
+/** A cell's content as HTML, every value escaped (RunsView's cellNode draws the same as React elements). */
 export function cellHtml(cell: Cell): string {
   if (typeof cell === 'string') return esc(cell);
   if (cell.tag === 'a') {
