@@ -112,6 +112,33 @@ describe('runs.searchLogs', () => {
     const end = await searchLog(long, 'end');
     assert.deepEqual(end.matches.map((m) => m.line), [3]);
   });
+
+  test('the big log by regex: the same lines as a plain search, and maxMatches stops it', async () => {
+    const big = path.join(work, 'big.log');
+    const r = await searchLog(big, 'NEEDLE ✓$', { regex: true, caseSensitive: true });
+    assert.deepEqual(r.matches.map((m) => m.line), [25_000, 50_000, 75_000, 100_000]);
+    const two = await searchLog(big, '^line \\d+ NEEDLE', { regex: true, maxMatches: 2 });
+    assert.deepEqual(two, { matches: two.matches.slice(0, 2), truncated: true });
+    assert.deepEqual(two.matches.map((m) => m.line), [25_000, 50_000]);
+  });
+
+  test('a runaway regular expression is stopped with an error that says why; the process goes on', { timeout: 60_000 }, async () => {
+    const evil = path.join(work, 'evil.log');
+    fs.writeFileSync(evil, `fine line\n${'a'.repeat(40)}!\nmore\n`);
+    // (a+)+$ backtracks exponentially on a run of a's that does not end the line: hours at 40.
+    await assert.rejects(searchLog(evil, '(a+)+$', { regex: true, regexChunkMs: 200 }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'USAGE');
+      assert.match(e.message, /^The regular expression \/\(a\+\)\+\$\/ took more than 0\.2 s .* backtracks too much/);
+      return true;
+    });
+    // Through the API, with the default limit, the same error reaches the caller.
+    const id = newRun('e0e0e1', { log: evil });
+    const err = await fail('runs.searchLogs', { runId: id, query: '(a+)+$', regex: true });
+    assert.equal(err.code, 'USAGE');
+    assert.match(err.message, /took more than 2 s/);
+    // The same expression on lines it can decide quickly is fine.
+    assert.deepEqual((await searchLog(evil, '^(a+)+!$', { regex: true })).matches.map((m) => m.line), [2]);
+  });
 });
 
 describe('runs.artifacts and runs.artifactPreview', () => {
