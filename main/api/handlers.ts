@@ -20,6 +20,13 @@ import type { WorkflowShape } from '../../common/workflow/serialize.js';
 import { loadWorkflowShape } from '../engine/workflow/load.js';
 
 export interface HostCapabilities {
+  /**
+   * A read-only folder with the bundled examples (the packaged desktop app's `resources/examples`).
+   * `app.info` copies it into the data folder the first time and offers the copy: the example is
+   * run there, and its workflow and layout are saved next to it. Absent: the examples of the
+   * checkout (`<root>/examples`) are offered as they are.
+   */
+  examples?: string;
   /** Opens a folder in the platform's file manager (Electron); absent in the web host. */
   openPath?(folder: string): Promise<void>;
   /** Native dialogs (Electron); absent in the web host. */
@@ -38,6 +45,34 @@ function appRoot(): string {
     dir = path.dirname(dir);
   }
   return process.cwd();
+}
+
+/**
+ * The bundled examples copied into `home/examples` the first time (into a temporary folder, then
+ * renamed, so a copy cut short is never taken for one); later calls keep what is there, with the
+ * person's edits. Null when there is neither a copy nor a source, or the copy failed.
+ */
+export function copiedExamples(source: string, home: string): string | null {
+  const dest = path.join(home, 'examples');
+  if (fs.existsSync(dest)) return dest;
+  if (!fs.existsSync(source)) return null;
+  const tmp = `${dest}.partial`;
+  const removeTmp = (): void => {
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // Nothing there that could be removed (its parent is not a folder): nothing was copied either.
+    }
+  };
+  try {
+    removeTmp();
+    fs.cpSync(source, tmp, { recursive: true });
+    fs.renameSync(tmp, dest);
+  } catch {
+    // The data folder cannot take it (full, read-only): no example is offered; app.info still answers.
+    removeTmp();
+  }
+  return fs.existsSync(dest) ? dest : null;
 }
 
 export function layoutFileFor(workflowFile: string): string {
@@ -155,15 +190,16 @@ export function createHandlers(engine: Engine, host: HostCapabilities = {}): Han
 
   return {
     'app.info': () => {
-      const example = path.join(root, 'examples', 'multistep');
-      const exampleWorkflow = path.join(root, 'examples', 'workflow.yaml');
+      const examples = host.examples ? copiedExamples(host.examples, engine.layout.home) : path.join(root, 'examples');
+      const example = examples ? path.join(examples, 'multistep') : '';
+      const exampleWorkflow = examples ? path.join(examples, 'workflow.yaml') : '';
       const last = readSettings().lastWorkflow ?? null;
       return Promise.resolve({
         version: (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version,
         home: engine.layout.home,
         platform: process.platform,
-        exampleProject: fs.existsSync(example) ? example : null,
-        exampleWorkflow: fs.existsSync(exampleWorkflow) ? exampleWorkflow : null,
+        exampleProject: example && fs.existsSync(example) ? example : null,
+        exampleWorkflow: exampleWorkflow && fs.existsSync(exampleWorkflow) ? exampleWorkflow : null,
         lastWorkflow: last && fs.existsSync(last) ? last : null,
         nativeDialogs: !!host.dialogs,
       });

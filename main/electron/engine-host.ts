@@ -4,7 +4,9 @@
  * `process.parentPort` (engine-protocol.ts). It imports no Electron module; under plain Node it runs
  * the same way over a child_process IPC channel, which is how the tests start it.
  *
- *   engine-host.js --home DIR [--sqlite-binding FILE]
+ *   engine-host.js --home DIR [--sqlite-binding FILE] [--examples DIR]
+ *
+ * --examples: the packaged app's bundled examples, copied into the data folder on first use.
  */
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
@@ -42,7 +44,7 @@ function connectToParent(): HostPortLike {
 }
 
 const { values } = parseArgs({
-  options: { home: { type: 'string' }, 'sqlite-binding': { type: 'string' } },
+  options: { home: { type: 'string' }, 'sqlite-binding': { type: 'string' }, examples: { type: 'string' } },
   strict: true,
 });
 const log = (message: string) => console.error(`[baton engine] ${message}`);
@@ -55,4 +57,5 @@ await serveEngine(port, {
   },
   exit: (code) => process.exit(code),
   log,
+  examples: values.examples,
 });

@@ -26,6 +26,8 @@ export interface EngineServiceOptions {
   /** Called once the engine is closed after a shutdown request. */
   exit(code: number): void;
   log?: (message: string) => void;
+  /** The bundled examples of a packaged app (HostCapabilities.examples). */
+  examples?: string;
 }
 
 /** Dialogs the host offers the handlers; `openFile` is ready for a `dialogs.openFile` method. */
@@ -164,7 +166,7 @@ export async function serveEngine(port: HostPortLike, opts: EngineServiceOptions
     return 'fatal';
   }
   const opened = engine;
-  const handlers = createHandlers(opened, { dialogs });
+  const handlers = createHandlers(opened, { dialogs, examples: opts.examples });
   dispatch = createDispatcher(handlers);
   stopEvents = forwardEvents(opened, <E extends EventName>(name: E, payload: EventPayload<E>) => {
     post({ type: 'event', name, payload });

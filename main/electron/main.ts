@@ -69,6 +69,9 @@ async function run(): Promise<void> {
   });
 
   const hostArgs = ['--home', folders.home];
+  // Packaged, the examples are read-only resources (electron-builder.yml extraResources): the engine
+  // copies them into the data folder before offering them.
+  if (!dev) hostArgs.push('--examples', path.join(process.resourcesPath, 'examples'));
   if (dev) {
     if (fs.existsSync(paths.nativeBinding)) hostArgs.push('--sqlite-binding', paths.nativeBinding);
     else log(`no better-sqlite3 build for this Electron at ${paths.nativeBinding}; run: node scripts/electron.mjs native`);

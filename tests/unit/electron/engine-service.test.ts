@@ -37,10 +37,10 @@ class FakePort {
   }
 }
 
-async function serve(engine: Engine = openEngine()) {
+async function serve(engine: Engine = openEngine(), examples?: string) {
   const port = new FakePort();
   const exits: number[] = [];
-  const state = await serveEngine(port, { openEngine: () => engine, exit: (c) => exits.push(c) });
+  const state = await serveEngine(port, { openEngine: () => engine, exit: (c) => exits.push(c), examples });
   return { port, exits, engine, state };
 }
 
@@ -60,6 +60,17 @@ describe('serveEngine', () => {
     assert.ok(project.result.ok);
     const names = (project.result.value as { entryPoints: { name: string }[] }).entryPoints.map((e) => e.name);
     assert.ok(names.includes('load_raw_data'));
+    await engine.close();
+  });
+
+  test("a packaged app's bundled examples (--examples) are offered from a copy in the data folder", async () => {
+    const { port, engine } = await serve(openEngine(), path.join(REPO_ROOT, 'examples'));
+    port.deliver({ type: 'call', id: 1, method: 'app.info', input: {} });
+    const info = (await port.result(1)).result;
+    assert.ok(info.ok);
+    const value = info.value as { exampleProject: string | null; exampleWorkflow: string | null };
+    assert.equal(value.exampleProject, path.join(engine.layout.home, 'examples', 'multistep'));
+    assert.equal(value.exampleWorkflow, path.join(engine.layout.home, 'examples', 'workflow.yaml'));
     await engine.close();
   });
 

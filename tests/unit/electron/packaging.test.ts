@@ -59,6 +59,7 @@ describe('electron-builder.yml', () => {
     extraMetadata: { main: string };
     files: string[];
     asarUnpack: string[];
+    extraResources: { from: string; to: string; filter: string[] }[];
     npmRebuild: boolean;
     afterPack: string;
     linux: { target: string[]; icon: string };
@@ -77,6 +78,15 @@ describe('electron-builder.yml', () => {
     assert.equal(config.extraMetadata.main, 'out/main/electron/main.js');
     for (const f of ['out/**/*', 'renderer/dist/**/*', 'resources/icon.png', 'package.json']) assert.ok(config.files.includes(f), f);
     assert.ok(config.asarUnpack.some((p) => p.includes('better-sqlite3')));
+  });
+
+  test("the first-run screen's examples ship as real files, where main.ts tells the engine to find them", () => {
+    const examples = config.extraResources.find((r) => r.from === 'examples');
+    assert.ok(examples, 'examples in extraResources');
+    assert.equal(examples.to, 'examples');
+    for (const f of ['multistep/MLproject', 'workflow.yaml']) assert.ok(fs.existsSync(path.join(REPO_ROOT, 'examples', f)), f);
+    const main = fs.readFileSync(path.join(REPO_ROOT, 'main', 'electron', 'main.ts'), 'utf8');
+    assert.match(main, /hostArgs\.push\('--examples', path\.join\(process\.resourcesPath, 'examples'\)\)/);
   });
 
   test('better-sqlite3 comes from out/native via the afterPack hook, never a rebuild of node_modules', async () => {
