@@ -52,12 +52,15 @@ if (rootElement) {
     // (one render and paint of the app instead of two), but never long.
     const answered = Promise.race([firstPage, new Promise((r) => setTimeout(r, FIRST_PAGE_WAIT_MS))]);
     let app: Promise<typeof StartApp>;
+    let reactStarted = false;
     if (route.view === 'runs') {
-      // The rows are drawn the moment they arrive, while React is still on its way.
+      // The rows are drawn the moment they arrive, while React is still on its way. (Not once React
+      // has started without them, after the wait: its first commit would replace them with rows
+      // still loading.)
       const { query } = route;
       void firstPage.then(() => {
         const page = earlyFirstPage(JSON.stringify(searchInput(query)));
-        if (page && paintFirstRows(rootElement, query, page, window.innerHeight))
+        if (page && !reactStarted && paintFirstRows(rootElement, query, page, window.innerHeight))
           performance.mark('baton:first-paint');
       });
       // The app's chunk is imported once the page is in (or the wait is over): loaded at once, its
@@ -71,6 +74,7 @@ if (rootElement) {
     void app.then(() => performance.mark('baton:app-chunk'));
     void firstPage.then(() => performance.mark('baton:first-page'));
     Promise.all([app, answered]).then(([m]) => {
+      reactStarted = true;
       performance.mark('baton:start-app');
       m.startApp(rootElement, api, { background: route.view !== 'editor' });
     }, fail);

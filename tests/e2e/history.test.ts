@@ -696,4 +696,36 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       }
     }
   });
+
+  // Its answer arrives after React has drawn the table: paintFirstRows finds the root taken, and
+  // main.tsx paints nothing once React has started (reactStarted), even before its first commit.
+  test('a first page slower than React: React draws it, with no first paint before', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      // Records whether a first paint was ever in the document, from the page's first script on.
+      await page.addInitScript({
+        content: `window.__firstPaint = false; new MutationObserver(() => { if (document.querySelector('[data-first-paint]')) window.__firstPaint = true; }).observe(document, { childList: true, subtree: true });`,
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // The first search answers after React's wait for it (250 ms, main.tsx) is over.
+      let first = true;
+      await page.route(/\/api\/runs\.search$/, async (route) => {
+        if (first) {
+          first = false;
+          await new Promise((r) => setTimeout(r, 1500));
+        }
+        await route.continue();
+      });
+      await page.goto(`${host.url}#/runs`);
+      await page.getByTestId('run-row').first().waitFor({ timeout: 60_000 });
+      await page.getByTestId('app-ready').waitFor({ timeout: 60_000 });
+      assert.equal(await page.evaluate<boolean>('window.__firstPaint'), false, 'no first paint once React has started');
+      assert.ok((await page.getByTestId('run-row').count()) > 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
 });
