@@ -13,7 +13,7 @@ import { normalizePath, projectDirOf } from './lib/paths.js';
 import { parseHash } from './features/history/route.js';
 import { callApi } from './features/history/call.js';
 import { searchInput } from './features/history/columns.js';
-import { earlyFirstPage, prefetchFirstPage } from './features/history/run-pages.js';
+import { prefetchFirstPage } from './features/history/run-pages.js';
 import { paintFirstRows } from './features/history/first-paint.js';
 import type * as StartApp from './start-app.js';
 
@@ -58,8 +58,7 @@ if (rootElement) {
       // has started without them, after the wait: its first commit would replace them with rows
       // still loading.)
       const { query } = route;
-      void firstPage.then(() => {
-        const page = earlyFirstPage(JSON.stringify(searchInput(query)));
+      void firstPage.then((page) => {
         if (page && !reactStarted && paintFirstRows(rootElement, query, page, window.innerHeight))
           performance.mark('baton:first-paint');
       });

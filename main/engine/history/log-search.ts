@@ -83,7 +83,8 @@ export function logMatcher(query: string, opts: LogSearchOptions, chunkMs = REGE
       return ctx.out;
     };
   }
-  const test = opts.caseSensitive ? (line: string) => line.includes(query) : ((q) => (line: string) => line.toLowerCase().includes(q))(query.toLowerCase());
+  const q = opts.caseSensitive ? query : query.toLowerCase();
+  const test = opts.caseSensitive ? (line: string) => line.includes(q) : (line: string) => line.toLowerCase().includes(q);
   return (lines) => {
     const out: number[] = [];
     for (let i = 0; i < lines.length; i++) if (test(lines[i]!)) out.push(i);

@@ -38,10 +38,17 @@ function context(): Measurer | null {
   return ctx;
 }
 
-/** The font size in pixels of a `FontSpec` style (`600 12px` → 12), or null when it has none. */
+const sizes = new Map<FontSpec, number | null>();
+
+/** The font size in pixels of a `FontSpec` style (`600 12px` → 12), or null when it has none; parsed once per spec. */
 function pxOf(spec: FontSpec): number | null {
-  const m = /(\d+(?:\.\d+)?)px/.exec(spec.style);
-  return m ? Number(m[1]) : null;
+  let px = sizes.get(spec);
+  if (px === undefined) {
+    const m = /(\d+(?:\.\d+)?)px/.exec(spec.style);
+    px = m ? Number(m[1]) : null;
+    sizes.set(spec, px);
+  }
+  return px;
 }
 
 function fontOf(spec: FontSpec): string {

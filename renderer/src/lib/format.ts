@@ -29,6 +29,19 @@ export function formatCount(n: number): string {
   return `${n < 0 ? '-' : ''}${grouped}${frac === undefined ? '' : `.${frac}`}`;
 }
 
+/** The label of a step's or run's status (`PENDING` → queued; the CSS classes `badge-<label>`). */
+export function statusLabel(status: string | undefined): string {
+  switch (status) {
+    case 'PENDING':
+      return 'queued';
+    case undefined:
+    case 'IDLE':
+      return 'idle';
+    default:
+      return status.toLowerCase();
+  }
+}
+
 export function shortId(id: string | null | undefined): string {
   return id ? id.slice(0, 8) : '';
 }

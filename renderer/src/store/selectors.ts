@@ -9,6 +9,7 @@ import type { AppNode, StepData } from '../graph/types.js';
 import { isStepNode } from '../graph/types.js';
 import type { EntryPointLookup } from '../graph/wiring.js';
 import { dirname, projectDirOf } from '../lib/paths.js';
+export { statusLabel } from '../lib/format.js';
 import type { AppState, ProjectEntry } from './types.js';
 
 export function workflowDir(s: Pick<AppState, 'file'>): string | null {
@@ -113,15 +114,3 @@ export function waitsForProjects(s: Pick<AppState, 'nodes' | 'file' | 'projects'
 }
 
 
-/** The human label of a step status. */
-export function statusLabel(status: string | undefined): string {
-  switch (status) {
-    case 'PENDING':
-      return 'queued';
-    case undefined:
-    case 'IDLE':
-      return 'idle';
-    default:
-      return status.toLowerCase();
-  }
-}

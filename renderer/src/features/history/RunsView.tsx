@@ -24,7 +24,7 @@ import { formatCount } from '../../lib/format.js';
 import { useNow } from '../../hooks/useNow.js';
 import { useApi, useAppStore } from '../../store/context.js';
 import { errorCode, errorText, useCall } from './api.js';
-import { fromLocalInput, nextSort, parseSort, searchInput, toLocalInput } from './columns.js';
+import { fromLocalInput, hasFilters, nextSort, parseSort, searchInput, toLocalInput } from './columns.js';
 import { Confirm, Modal } from './Dialogs.js';
 import { MAX_COMPARE, useHistoryStore } from './history-store.js';
 import { formatRoute, runHref } from './route.js';
@@ -479,12 +479,7 @@ export function RunsView({ query }: { query: RunsQuery }) {
         {loaded && total === 0 && !snap.error && (
           <div className="empty-note h-empty" data-testid="runs-empty">
             No runs match.{' '}
-            {query.filter ||
-            query.statuses.length ||
-            query.experimentIds.length ||
-            query.workflowName ||
-            query.after ||
-            query.before
+            {hasFilters(query)
               ? 'Clear the filters to see every run.'
               : 'Run a step or a workflow and it appears here.'}
           </div>
@@ -536,13 +531,7 @@ const FilterBar = memo(function FilterBar({
     onChange({
       statuses: query.statuses.includes(s) ? query.statuses.filter((x) => x !== s) : [...query.statuses, s],
     });
-  const anyFilter =
-    query.filter !== '' ||
-    query.statuses.length > 0 ||
-    query.experimentIds.length > 0 ||
-    query.workflowName !== '' ||
-    query.after !== null ||
-    query.before !== null;
+  const anyFilter = hasFilters(query);
   return (
     <div className="h-filters" data-testid="runs-filters">
       <div className="h-filter-row">

@@ -100,6 +100,18 @@ export function isSystemTag(key: string): boolean {
   return key.startsWith('mlflow.') || key.startsWith('baton.');
 }
 
+/** Whether the query filters the runs (the lifecycle choice aside): status, experiment, workflow, time or expression. */
+export function hasFilters(q: RunsQuery): boolean {
+  return (
+    q.filter !== '' ||
+    q.statuses.length > 0 ||
+    q.experimentIds.length > 0 ||
+    q.workflowName !== '' ||
+    q.after !== null ||
+    q.before !== null
+  );
+}
+
 /** Where the runs table's chosen key columns are kept (history-store.ts saves them). */
 export const COLUMNS_KEY = 'baton.history.columns';
 

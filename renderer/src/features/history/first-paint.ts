@@ -12,7 +12,7 @@
 import type { MethodOutput } from '../../../../common/api/contract.js';
 import { RUN_STATUSES } from '../../../../common/types.js';
 import { formatCount } from '../../lib/format.js';
-import { parseSort, storedColumns } from './columns.js';
+import { hasFilters, parseSort, storedColumns } from './columns.js';
 import { EMPTY_QUERY, formatRoute } from './route.js';
 import type { RunsQuery } from './route.js';
 import { BUILT_IN, ROW_H, SELECT_W, esc, initialViewHeight, keyColumn, rowHtml } from './run-rows.js';
@@ -26,15 +26,7 @@ const FILTER_PLACEHOLDER =
 
 /** Only a query without filters is drawn here: its filter bar is the plain one React first draws. */
 export function canPaintFirst(query: RunsQuery): boolean {
-  return (
-    query.filter === '' &&
-    query.statuses.length === 0 &&
-    query.experimentIds.length === 0 &&
-    query.workflowName === '' &&
-    query.after === null &&
-    query.before === null &&
-    query.viewType === 'ACTIVE_ONLY'
-  );
+  return !hasFilters(query) && query.viewType === 'ACTIVE_ONLY';
 }
 
 /** HistoryToolbar and ViewSwitch (HistoryView.tsx) on the runs table, before any other query was shown. */

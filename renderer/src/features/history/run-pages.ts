@@ -41,8 +41,14 @@ interface Early {
 let early: Early | null = null;
 const EARLY_FRESH_MS = 5_000;
 
-/** Sends the first page's search; the promise settles when it is answered (never rejects). */
-export function prefetchFirstPage(call: Call, input: MethodInput<'runs.search'>): Promise<void> {
+/**
+ * Sends the first page's search; the promise settles when it is answered, with the page (undefined
+ * when the search failed; it never rejects).
+ */
+export function prefetchFirstPage(
+  call: Call,
+  input: MethodInput<'runs.search'>,
+): Promise<MethodOutput<'runs.search'> | undefined> {
   const answer = call('runs.search', { ...input, offset: 0, limit: PAGE_SIZE });
   const e: Early = { key: JSON.stringify(input), at: performance.now(), answer };
   early = e;
@@ -50,14 +56,10 @@ export function prefetchFirstPage(call: Call, input: MethodInput<'runs.search'>)
   return answer.then(
     (v) => {
       e.value = v;
+      return v;
     },
     () => undefined,
   );
-}
-
-/** The early first page's answer when it has arrived and answers this query (`JSON.stringify` of its input); not taken. */
-export function earlyFirstPage(key: string): MethodOutput<'runs.search'> | undefined {
-  return early?.key === key ? early.value : undefined;
 }
 
 function takeEarly(key: string | null, page: number, answered = false): Early | null {

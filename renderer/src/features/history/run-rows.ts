@@ -6,7 +6,7 @@
  * docs/ui.md, "Start-up".
  */
 import type { RunRowDto } from '../../../../common/api/schemas.js';
-import { formatDuration, formatMetric } from '../../lib/format.js';
+import { formatDuration, formatMetric, statusLabel } from '../../lib/format.js';
 import { fitText } from '../../lib/fit-text.js';
 import type { FontSpec } from '../../lib/fit-text.js';
 import { formatTime, keyTerm, runDuration, splitColumn } from './columns.js';
@@ -55,7 +55,7 @@ export function esc(s: string): string {
 
 /** The status badge (components/StatusBadge.tsx draws the same for a run's status). */
 function badge(status: string): Cell {
-  const label = status === 'PENDING' ? 'queued' : status.toLowerCase();
+  const label = statusLabel(status);
   return { tag: 'span', text: label, className: `badge badge-${label}`, status: label };
 }
 
