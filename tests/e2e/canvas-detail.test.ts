@@ -174,6 +174,29 @@ describe('canvas level of detail and worker layout (Chromium)', { skip }, () => 
     for (const e of again) assert.ok(e.sourceOff < 1.5 && e.targetOff < 1.5, `full again: ${JSON.stringify(e)}`);
     const csv2 = again.find((e) => e.id === 'd:etl.artifact_dir>evaluate.test_csv');
     assert.ok(csv2 && csv2.targetDy > 0.5, JSON.stringify(csv2));
+
+    // While a full step is dragged, each of its edges is in a compositor layer of its own (canvas.css,
+    // useDetailGraph.ts markMovingEdges), the others are not; after the drag none is.
+    const EDGE_LAYERS = `[...document.querySelectorAll('.react-flow__edge')].map((g) => ({
+      label: g.getAttribute('aria-label'), marked: g.classList.contains('moving-edge'), layer: getComputedStyle(g.parentElement).willChange === 'transform' }))`;
+    const fullTitle = await page.getByTestId('step-title-train').boundingBox();
+    assert.ok(fullTitle);
+    await page.mouse.move(fullTitle.x + 4, fullTitle.y + 4);
+    await page.mouse.down();
+    for (let i = 1; i <= 6; i++) await page.mouse.move(fullTitle.x + 4 + i * 6, fullTitle.y + 4 + i * 3);
+    await page.waitForFunction(`document.querySelectorAll('.react-flow__edge.moving-edge').length > 0`);
+    const during = await page.evaluate<{ label: string; marked: boolean; layer: boolean }[]>(EDGE_LAYERS);
+    const ofTrain = during.filter((e) => /^Edge from train to |to train$/.test(e.label));
+    assert.ok(ofTrain.length >= 2, JSON.stringify(during));
+    for (const e of during) {
+      const mine = ofTrain.includes(e);
+      assert.deepEqual([e.marked, e.layer], [mine, mine], `during the drag: ${JSON.stringify(e)}`);
+    }
+    await page.mouse.up();
+    await page.waitForFunction(`document.querySelectorAll('.react-flow__edge.moving-edge').length === 0`);
+    assert.ok((await page.evaluate<{ layer: boolean }[]>(EDGE_LAYERS)).every((e) => !e.layer), 'no edge layer after the drag');
+    await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+    for (const e of await measureEdges(page)) assert.ok(e.sourceOff < 1.5 && e.targetOff < 1.5, `after a full drag: ${JSON.stringify(e)}`);
     await screenshot(page, 'lod-full-again');
 
     // The minimap (a canvas, CanvasMiniMap.tsx): every node drawn, and a press on it moves the view

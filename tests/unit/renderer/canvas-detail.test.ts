@@ -35,8 +35,12 @@ import type { EngineApi } from './helpers.js';
 const renderer = '../../../renderer/src/';
 const { StepNodeMemo } = (await import(`${renderer}features/canvas/StepNode.js`)) as { StepNodeMemo: ComponentType<NodeProps<StepNode>> };
 const { CanvasEdgeMemo } = (await import(`${renderer}features/canvas/CanvasEdge.js`)) as { CanvasEdgeMemo: ComponentType<EdgeProps<AppEdge>> };
-const { useDetailNodes } = (await import(`${renderer}features/canvas/useDetailGraph.js`)) as {
+const { useDetailNodes, useDetailEdges, draggingKey, markMovingEdges, MOVING_EDGE_CLASS } = (await import(`${renderer}features/canvas/useDetailGraph.js`)) as {
   useDetailNodes: (nodes: AppNode[], detail: Detail) => AppNode[];
+  useDetailEdges: (edges: AppEdge[], detail: Detail, dragging: string) => AppEdge[];
+  draggingKey: (nodes: readonly AppNode[]) => string;
+  markMovingEdges: (edges: AppEdge[], dragging: string) => AppEdge[];
+  MOVING_EDGE_CLASS: string;
 };
 const { AppStoreProvider } = (await import(`${renderer}store/context.js`)) as {
   AppStoreProvider: ComponentType<{ store: AppStore; api: Api; children?: ReactNode }>;
@@ -198,5 +202,40 @@ describe('level of detail', () => {
     assert.equal(count(light, /<path/g), 1);
     assert.match(light, /d="M0,0L100,50"/);
     assert.match(light, /class="react-flow__edge-path"/);
+  });
+
+  test('a drag marks the dragged steps\' edges (their own layer in full detail), and only while it lasts', () => {
+    const nodes = s().nodes;
+    const edges = s().edges;
+    assert.equal(draggingKey(nodes), '', 'nothing dragged');
+    assert.equal(markMovingEdges(edges, ''), edges, 'no drag: the same array');
+    const train = nodes.find((n) => n.id === 'train');
+    assert.ok(train);
+    const dragged = nodes.map((n) => (n.id === 'train' ? { ...n, dragging: true } : n));
+    const key = draggingKey(dragged);
+    assert.equal(key, 'train\n');
+    // The key is the same string at every tick of the drag (the marked array is not made again).
+    assert.equal(draggingKey(dragged.map((n) => (n.id === 'train' ? { ...n, position: { x: 1, y: 2 } } : n))), key);
+    const marked = markMovingEdges(edges, key);
+    const touching = edges.filter((e) => e.source === 'train' || e.target === 'train');
+    assert.ok(touching.length >= 2, `train has edges in and out: ${touching.map((e) => e.id).join(', ')}`);
+    marked.forEach((e, i) => {
+      const orig = edges[i]!;
+      if (touching.includes(orig)) {
+        assert.equal(e.className, `${orig.className ?? ''} ${MOVING_EDGE_CLASS}`.trim(), `${e.id}: its own classes and the mark`);
+        assert.ok(!orig.className?.includes(MOVING_EDGE_CLASS), 'the store\'s edge is not changed');
+      } else assert.equal(e, orig, `${e.id} is left as it was`);
+    });
+    // Through the hook: marked in full detail; zoomed out the light edges, none marked.
+    let full: AppEdge[] = [];
+    let light: AppEdge[] = [];
+    function Probe() {
+      full = useDetailEdges(edges, 'full', key);
+      light = useDetailEdges(edges, 'light', key);
+      return null;
+    }
+    wrap('full', createElement(Probe));
+    assert.equal(full.filter((e) => e.className?.split(' ').includes(MOVING_EDGE_CLASS)).length, touching.length);
+    assert.deepEqual(light, edges.map(lightEdge), 'zoomed out: the light edges, none marked');
   });
 });

@@ -31,7 +31,7 @@ import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
 import { CanvasEdgeMemo } from './CanvasEdge.js';
 import { CanvasMiniMap } from './CanvasMiniMap.js';
 import { DetailContext, detailForZoom } from './detail.js';
-import { useDetailEdges, useDetailNodes } from './useDetailGraph.js';
+import { draggingKey, useDetailEdges, useDetailNodes } from './useDetailGraph.js';
 import { InputsNodeMemo } from './InputsNode.js';
 import { StepNodeMemo } from './StepNode.js';
 import { useFrameNodeChanges } from './useFrameNodeChanges.js';
@@ -103,7 +103,7 @@ export function Canvas() {
   const detail = useStore((s) => detailForZoom(s.transform[2]));
   const settled = useProjectsSettled();
   const drawnNodes = useDetailNodes(nodes, detail);
-  const drawnEdges = useDetailEdges(edges, detail);
+  const drawnEdges = useDetailEdges(edges, detail, draggingKey(nodes));
   const canvasRef = useRef<HTMLDivElement>(null);
 
   // A workflow opened without positions is laid out once React Flow has measured its nodes.
