@@ -23,7 +23,18 @@ import { EMPTY_QUERY, formatRoute, parseHash } from '../../../renderer/src/featu
 import type { Route } from '../../../renderer/src/features/history/route.js';
 import { PAGE_SIZE, RunPages, prefetchFirstPage, rowAt } from '../../../renderer/src/features/history/run-pages.js';
 import type { PagesSnapshot } from '../../../renderer/src/features/history/run-pages.js';
-import { BUILT_IN, cellHtml, esc, keyColumn, rowHtml } from '../../../renderer/src/features/history/run-rows.js';
+import {
+  BLOCK,
+  BUILT_IN,
+  OVERSCAN,
+  ROW_H,
+  blockAt,
+  cellHtml,
+  esc,
+  keyColumn,
+  rowHtml,
+  rowWindow,
+} from '../../../renderer/src/features/history/run-rows.js';
 import { canPaintFirst, paintFirstRows } from '../../../renderer/src/features/history/first-paint.js';
 import type { RunRowDto } from '../../../common/api/schemas.js';
 import { formatCount } from '../../../renderer/src/lib/format.js';
@@ -269,6 +280,34 @@ describe("the runs table's row markup", () => {
       [0, 7, 999, 1000, 100_001, 1_234_567.5, -1234, Number.NaN].map(formatCount),
       ['0', '7', '999', '1,000', '100,001', '1,234,567.5', '-1,234', 'NaN'],
     );
+  });
+});
+
+describe("the runs table's window", () => {
+  const H = 620; // the body's height: 23 rows in view
+  const TOTAL = 3000;
+
+  test('the rows drawn: the block, the overscan on both sides and the rows in view; fewer before the first paint', () => {
+    const w = rowWindow(20, H, TOTAL);
+    assert.equal(w.first, 20 * BLOCK - OVERSCAN);
+    assert.equal(w.last - w.first, w.size);
+    assert.ok(w.size >= BLOCK + 2 * OVERSCAN + Math.ceil(H / ROW_H), `${w.size} slots`);
+    assert.equal(rowWindow(20, H + 3, TOTAL).size, w.size, 'a few pixels more keep the same slots');
+    assert.deepEqual(rowWindow(0, H, TOTAL, false), { first: 0, last: Math.ceil(H / ROW_H) + 1, size: w.size });
+    assert.deepEqual(rowWindow(0, H, 5), { first: 0, last: 5, size: w.size }, 'a short table: its rows');
+    const end = rowWindow(blockAt(TOTAL * ROW_H), H, TOTAL);
+    assert.equal(end.last, TOTAL);
+  });
+
+  test('the block of a scroll position', () => {
+    assert.equal(blockAt(0), 0);
+    assert.equal(blockAt(BLOCK * ROW_H - 1), 0);
+    assert.equal(blockAt(BLOCK * ROW_H), 1);
+    // The window of a position's block draws every row in view there.
+    for (const top of [0, 1234, 50_000, TOTAL * ROW_H - H]) {
+      const w = rowWindow(blockAt(top), H, TOTAL);
+      assert.ok(w.first <= Math.floor(top / ROW_H) && w.last >= Math.min(TOTAL, Math.ceil((top + H) / ROW_H)), `top ${top}`);
+    }
   });
 });
 

@@ -16,6 +16,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import type { KeyboardEvent as ReactKeyboardEvent, ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import type { MethodOutput } from '../../../../common/api/contract.js';
 import type { RunRowDto } from '../../../../common/api/schemas.js';
 import { RUN_STATUSES } from '../../../../common/types.js';
@@ -30,17 +31,20 @@ import { MAX_COMPARE, useHistoryStore } from './history-store.js';
 import { formatRoute, runHref } from './route.js';
 import type { RunsQuery } from './route.js';
 import { RunPages, rowAt } from './run-pages.js';
-import { BUILT_IN, ROW_H, SELECT_W, initialViewHeight, keyColumn } from './run-rows.js';
+import {
+  BUILT_IN,
+  ROW_H,
+  SELECT_W,
+  blockAt,
+  initialViewHeight,
+  keyColumn,
+  rowWindow,
+  windowCovers,
+} from './run-rows.js';
 import type { Cell, Column } from './run-rows.js';
 import { navigate } from './useHashRoute.js';
 import { useLoad } from './useLoad.js';
 
-const OVERSCAN = 10;
-/**
- * The window of rows moves in blocks of this many rows: between two block boundaries the browser
- * scrolls the rows already in the DOM by itself and React does no work.
- */
-const BLOCK = 10;
 
 /**
  * A cell's content as React elements (run-rows.ts cellHtml writes the same as HTML). A function,
@@ -225,14 +229,24 @@ export function RunsView({ query }: { query: RunsQuery }) {
   const sort = parseSort(query.sort);
 
   // ---------------------------------------------------------------- the window
-  // The scroll position quantised to blocks (see BLOCK), and the viewport height. Until the table
-  // is measured (a ResizeObserver, after the first layout), the window's height bounds it; measuring
-  // it before the first paint would force a layout and a synchronous second render.
+  // The scroll position quantised to blocks (run-rows.ts BLOCK), and the viewport height. Until the
+  // table is measured (a ResizeObserver, after the first layout), the window's height bounds it;
+  // measuring it before the first paint would force a layout and a synchronous second render.
+  // A move whose rows in view the window does not hold yet (a jump, the scroll bar dragged) is
+  // rendered at once (flushSync), before the frame is painted: no frame shows them missing.
   const [view, setView] = useState(() => ({ block: 0, height: initialViewHeight(window.innerHeight) }));
+  const shown = useRef(view);
+  const totalRef = useRef(0);
+  useEffect(() => {
+    totalRef.current = total;
+  }, [total]);
   const onScroll = useCallback((el: HTMLDivElement) => {
-    const block = Math.floor(el.scrollTop / (ROW_H * BLOCK));
-    const height = el.clientHeight;
-    setView((v) => (v.block === block && v.height === height ? v : { block, height }));
+    const v = shown.current;
+    const next = { block: blockAt(el.scrollTop), height: el.clientHeight };
+    if (next.block === v.block && next.height === v.height) return;
+    shown.current = next;
+    if (windowCovers(v.block, el.scrollTop, next.height, totalRef.current)) setView(next);
+    else flushSync(() => setView(next));
   }, []);
   const [active, setActive] = useState(0);
   useLayoutEffect(() => {
@@ -249,19 +263,12 @@ export function RunsView({ query }: { query: RunsQuery }) {
     const id = requestAnimationFrame(() => setPainted(true));
     return () => cancelAnimationFrame(id);
   }, []);
-  const overscan = painted ? OVERSCAN : 0;
   const rowsShown = loaded && total > 0;
   useLayoutEffect(() => {
     if (rowsShown && performance.getEntriesByName('baton:rows-committed').length === 0)
       performance.mark('baton:rows-committed');
   }, [rowsShown]);
-  const inView = Math.ceil(view.height / ROW_H);
-  // The window's size in rows (its pool of row slots, below): the block, the overscan on both sides
-  // and the rows in view, rounded up so that small changes of height (the table's first measurement)
-  // keep the same slots.
-  const pool = BLOCK + 2 * OVERSCAN + Math.ceil(inView / 4) * 4;
-  const first = Math.max(0, view.block * BLOCK - overscan);
-  const last = Math.min(total, painted ? first + pool : view.block * BLOCK + 1 + inView);
+  const { first, last, size: pool } = rowWindow(view.block, view.height, total, painted);
   let anyRunning = false;
   for (let i = first; i < last && !anyRunning; i++) anyRunning = rowAt(snap, i)?.status === 'RUNNING';
   // Durations of running runs tick; the table re-renders each second only while one is in view.

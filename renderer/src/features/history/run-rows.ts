@@ -33,6 +33,44 @@ export type Cell =
 
 /** Row height in CSS pixels (styles.css .h-row). */
 export const ROW_H = 28;
+/** Rows drawn beyond each edge of the view (the rows the next scroll needs). */
+export const OVERSCAN = 10;
+/**
+ * The window of rows moves in blocks of this many rows: between two block boundaries the browser
+ * scrolls the rows already in the DOM by itself and React does no work.
+ */
+export const BLOCK = 10;
+
+/**
+ * The rows the table draws for a window at `block`, for a body `height` px tall: [first, last),
+ * and the window's size in rows (its pool of row slots: the block, the overscan on both sides and
+ * the rows in view, rounded up so that small changes of height keep the same slots). Before the
+ * first paint (`overscan` false) only the rows in view.
+ */
+export function rowWindow(
+  block: number,
+  height: number,
+  total: number,
+  overscan = true,
+): { first: number; last: number; size: number } {
+  const inView = Math.ceil(height / ROW_H);
+  const size = BLOCK + 2 * OVERSCAN + Math.ceil(inView / 4) * 4;
+  const first = Math.max(0, block * BLOCK - (overscan ? OVERSCAN : 0));
+  const last = Math.min(total, overscan ? first + size : block * BLOCK + 1 + inView);
+  return { first, last, size };
+}
+
+/** The block of a scroll position. */
+export const blockAt = (scrollTop: number): number => Math.floor(scrollTop / (ROW_H * BLOCK));
+
+/** Whether the window at `block` draws every row in view for a body scrolled to `scrollTop`. */
+export function windowCovers(block: number, scrollTop: number, height: number, total: number): boolean {
+  const w = rowWindow(block, height, total);
+  const firstInView = Math.floor(scrollTop / ROW_H);
+  const lastInView = Math.min(total, Math.ceil((scrollTop + height) / ROW_H));
+  return w.first <= firstInView && w.last >= lastInView;
+}
+
 /** At least this much of the window is not the table's body (toolbar, filters, table bar, header). */
 const CHROME_H = 150;
 /** The selection checkbox's column. */
