@@ -52,8 +52,8 @@ const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 /**
  * Pixels per wheel event, one sent every 16 ms at most: each waits until the browser has taken the
- * previous one (Playwright's mouse.wheel), which here lets through one every ~40 ms, so 300 px gives
- * ~7,500 px/s (a fast fling), 100 px ~2,500 px/s. The speed reached is reported (scroll_px_per_s).
+ * previous one (Playwright's mouse.wheel), which here lets through one every ~36 ms, so 300 px gives
+ * ~8,000 px/s (a fast fling), 100 px ~2,700 px/s. The speed reached is reported (scroll_px_per_s).
  */
 const NOTCH = Number(values.notch);
 const VIEWPORT = { width: Number(values.width), height: Number(values.height) };

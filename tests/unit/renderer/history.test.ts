@@ -34,6 +34,7 @@ import {
   keyColumn,
   rowHtml,
   rowWindow,
+  windowCovers,
 } from '../../../renderer/src/features/history/run-rows.js';
 import { canPaintFirst, paintFirstRows } from '../../../renderer/src/features/history/first-paint.js';
 import type { RunRowDto } from '../../../common/api/schemas.js';
@@ -299,15 +300,19 @@ describe("the runs table's window", () => {
     assert.equal(end.last, TOTAL);
   });
 
-  test('the block of a scroll position', () => {
+  test('the block of a scroll position; its window holds the rows in view, one far off does not (a jump)', () => {
     assert.equal(blockAt(0), 0);
     assert.equal(blockAt(BLOCK * ROW_H - 1), 0);
     assert.equal(blockAt(BLOCK * ROW_H), 1);
-    // The window of a position's block draws every row in view there.
     for (const top of [0, 1234, 50_000, TOTAL * ROW_H - H]) {
-      const w = rowWindow(blockAt(top), H, TOTAL);
-      assert.ok(w.first <= Math.floor(top / ROW_H) && w.last >= Math.min(TOTAL, Math.ceil((top + H) / ROW_H)), `top ${top}`);
+      const b = blockAt(top);
+      assert.ok(windowCovers(b, top, H, TOTAL), `top ${top}`);
+      // A 300 px wheel notch (~11 rows) stays within the overscan of the block before it.
+      if (b > 0 && top + 300 < TOTAL * ROW_H - H) assert.ok(windowCovers(b, top + 300 - (top % (BLOCK * ROW_H)), H, TOTAL), `notch from ${top}`);
+      assert.ok(!windowCovers(b + 20, top, H, TOTAL), `top ${top}: a window 20 blocks down`);
+      if (b >= 20) assert.ok(!windowCovers(b - 20, top, H, TOTAL), `top ${top}: a window 20 blocks up`);
     }
+    assert.ok(windowCovers(0, 0, H, 0), 'an empty table has nothing to draw');
   });
 });
 

@@ -45,7 +45,6 @@ import type { Cell, Column } from './run-rows.js';
 import { navigate } from './useHashRoute.js';
 import { useLoad } from './useLoad.js';
 
-
 /**
  * A cell's content as React elements (run-rows.ts cellHtml writes the same as HTML). A function,
  * not a component: no fiber of its own for each of the table's cells.
