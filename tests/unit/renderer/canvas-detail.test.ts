@@ -2,9 +2,10 @@
  * Level of detail (renderer/src/features/canvas/detail.ts): step nodes and edges rendered with
  * React (react-dom/server, the real components inside React Flow's provider and the real store
  * with the example opened against a real engine) at both levels. A light step keeps its box, name,
- * status and test ids, drops the parameter and output rows, and has two handles (the middles of its
- * sides) where every edge, drawn light, ends — so edges keep attaching when the zoom crosses the
- * threshold. A light node also carries its box and handles for React Flow (lightNode).
+ * status and test ids, drops the parameter and output rows and its handles; a light node carries
+ * its box for React Flow (lightNode). Zoomed out the edges are lines painted by LightEdgeLayer:
+ * their ends, kinds, culling and the boxes erased from under them (the painting itself is checked
+ * pixel by pixel in Chromium, tests/e2e/canvas-detail.test.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,12 +14,12 @@ import { createElement } from 'react';
 import type { ComponentType, ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { ReactFlowProvider } from '@xyflow/react';
-import type { EdgeProps, NodeProps } from '@xyflow/react';
+import type { EdgeProps, InternalNode, NodeProps } from '@xyflow/react';
 import type { Api } from '../../../common/api/contract.js';
 import { createAppStore } from '../../../renderer/src/store/create-store.js';
 import type { AppStore } from '../../../renderer/src/store/create-store.js';
 import { startEffects } from '../../../renderer/src/store/effects.js';
-import { DetailContext, LOW_DETAIL_ZOOM, detailForZoom, lightEdge, lightNode } from '../../../renderer/src/features/canvas/detail.js';
+import { DetailContext, LOW_DETAIL_ZOOM, detailForZoom, lightNode } from '../../../renderer/src/features/canvas/detail.js';
 import type { Detail } from '../../../renderer/src/features/canvas/detail.js';
 import { isStepNode } from '../../../renderer/src/graph/types.js';
 import type { AppEdge, AppNode, StepNode } from '../../../renderer/src/graph/types.js';
@@ -41,6 +42,17 @@ const { useDetailNodes, useDetailEdges, draggingKey, markMovingEdges, MOVING_EDG
   draggingKey: (nodes: readonly AppNode[]) => string;
   markMovingEdges: (edges: AppEdge[], dragging: string) => AppEdge[];
   MOVING_EDGE_CLASS: string;
+};
+const { lightEdgeEnd, lightLines, inkOf, LIGHT_END_OUT } = (await import(`${renderer}features/canvas/LightEdgeLayer.js`)) as {
+  lightEdgeEnd: (node: InternalNode<AppNode>, handle: string | null | undefined, type: 'source' | 'target') => { x: number; y: number } | null;
+  lightLines: (edges: readonly AppEdge[], lookup: ReadonlyMap<string, InternalNode<AppNode>>, view: { x: number; y: number; w: number; h: number }) => {
+    lines: Record<'needs' | 'input' | 'data' | 'selected', number[]>;
+    boxes: number[];
+    count: number;
+    inView: number;
+  };
+  inkOf: (e: AppEdge) => string;
+  LIGHT_END_OUT: number;
 };
 const { AppStoreProvider } = (await import(`${renderer}store/context.js`)) as {
   AppStoreProvider: ComponentType<{ store: AppStore; api: Api; children?: ReactNode }>;
@@ -125,45 +137,25 @@ describe('level of detail', () => {
     assert.ok(count(light, /<(div|span)/g) * 3 < count(full, /<(div|span)/g), `${count(light, /<(div|span)/g)} vs ${count(full, /<(div|span)/g)}`);
   });
 
-  test('every edge of the example has its handles at both levels (edges still attach)', () => {
+  test('in full detail every edge of the example has its handles; a light step has none (the layer paints its edges)', () => {
     const edges = s().edges;
     assert.ok(edges.length >= 8, `${edges.length} edges`);
-    for (const detail of ['full', 'light'] as const) {
-      const handles = new Map<string, string[]>();
-      for (const n of s().nodes) if (isStepNode(n)) handles.set(n.id, handleIdsIn(renderStep(n.id, detail)));
-      // Light: the edges as React Flow gets them (lightEdge), ending on the steps' ordering handles.
-      for (const e of detail === 'light' ? edges.map(lightEdge) : edges) {
-        if (e.source !== '$inputs') assert.ok(handles.get(e.source)?.includes(e.sourceHandle ?? ''), `${detail}: ${e.id} source handle`);
-        assert.ok(handles.get(e.target)?.includes(e.targetHandle ?? ''), `${detail}: ${e.id} target handle`);
-      }
-    }
-    // A light step has two hidden handles, the middles of its sides; every edge ends there.
-    const light = renderStep('etl', 'light');
-    assert.deepEqual(handleIdsIn(light).sort(), ['needs-in', 'needs-out']);
-    assert.equal(count(light, /lod-handle/g), 2, 'light handles are the hidden kind');
+    const handles = new Map<string, string[]>();
+    for (const n of s().nodes) if (isStepNode(n)) handles.set(n.id, handleIdsIn(renderStep(n.id, 'full')));
     for (const e of edges) {
-      const l = lightEdge(e);
-      assert.equal(l.id, e.id);
-      assert.equal(l.className, e.className);
-      assert.equal(l.sourceHandle, e.source === '$inputs' ? e.sourceHandle : 'needs-out', e.id);
-      assert.equal(l.targetHandle, 'needs-in', e.id);
-      assert.equal(lightEdge(e), l, 'one light copy per edge object');
+      if (e.source !== '$inputs') assert.ok(handles.get(e.source)?.includes(e.sourceHandle ?? ''), `${e.id} source handle`);
+      assert.ok(handles.get(e.target)?.includes(e.targetHandle ?? ''), `${e.id} target handle`);
     }
+    for (const n of s().nodes) if (isStepNode(n)) assert.deepEqual(handleIdsIn(renderStep(n.id, 'light')), [], `${n.id}: no handles when light`);
   });
 
-  test('a light node carries its box and handles, and a reference added while zoomed out grows it', () => {
+  test('a light node carries its box, and a reference added while zoomed out grows it', () => {
     const train = () => s().nodes.find((n): n is StepNode => isStepNode(n) && n.id === 'train')!;
     // train: 3 parameters; outputs run_id, artifact_dir, artifact_uri (evaluate reads run_id) and
     // the "+ output" row: 4 rows.
     const before = lightNode(train(), 4);
     assert.deepEqual(before.measured, { width: STEP_WIDTH, height: fullStepHeight(4) });
-    assert.deepEqual(
-      before.handles?.map((h) => [h.id, h.type, h.position, h.y]),
-      [
-        ['needs-in', 'target', 'left', (fullStepHeight(4) - 6) / 2],
-        ['needs-out', 'source', 'right', (fullStepHeight(4) - 6) / 2],
-      ],
-    );
+    assert.equal(before.handles, undefined, 'no handles for React Flow to place');
     assert.equal(lightNode(train(), 4), before, 'cached per step object and row count');
     // useDetailNodes computes those 4 rows from the store; the light step draws the height given.
     assert.equal(drawnLight().get('train')?.measured?.height, fullStepHeight(4));
@@ -173,14 +165,12 @@ describe('level of detail', () => {
     // One more output row (metrics.rmse, read by report): the light box grows with the full one.
     assert.equal(drawnLight().get('train')?.measured?.height, fullStepHeight(5));
     assert.match(renderStep('train', 'light'), new RegExp(`style="height:${fullStepHeight(5)}px"`));
-    const added = s().edges.find((e) => e.id === 'd:train.metrics.rmse>report.max_rmse');
-    assert.ok(added, s().edges.map((e) => e.id).join(', '));
-    assert.deepEqual([lightEdge(added).sourceHandle, lightEdge(added).targetHandle], ['needs-out', 'needs-in']);
+    assert.ok(s().edges.some((e) => e.id === 'd:train.metrics.rmse>report.max_rmse'), s().edges.map((e) => e.id).join(', '));
     s().undo();
     assert.match(renderStep('train', 'light'), new RegExp(`style="height:${fullStepHeight(4)}px"`));
   });
 
-  test('edges: a bezier with a click area in full detail, one straight path when light', () => {
+  test('an edge React Flow draws (full detail): a bezier with a click area', () => {
     const props = {
       id: 'e',
       source: 'a',
@@ -193,15 +183,10 @@ describe('level of detail', () => {
       targetPosition: 'left',
       interactionWidth: 20,
     } as unknown as EdgeProps<AppEdge>;
-    const svg = (detail: Detail) => wrap(detail, createElement('svg', null, createElement(CanvasEdgeMemo, props)));
-    const full = svg('full');
+    const full = wrap('full', createElement('svg', null, createElement(CanvasEdgeMemo, props)));
     assert.equal(count(full, /<path/g), 2);
     assert.match(full, /react-flow__edge-interaction/);
     assert.match(full, /d="M0,0 C/);
-    const light = svg('light');
-    assert.equal(count(light, /<path/g), 1);
-    assert.match(light, /d="M0,0L100,50"/);
-    assert.match(light, /class="react-flow__edge-path"/);
   });
 
   test('a drag marks the dragged steps\' edges (their own layer in full detail), and only while it lasts', () => {
@@ -226,7 +211,7 @@ describe('level of detail', () => {
         assert.ok(!orig.className?.includes(MOVING_EDGE_CLASS), 'the store\'s edge is not changed');
       } else assert.equal(e, orig, `${e.id} is left as it was`);
     });
-    // Through the hook: marked in full detail; zoomed out the light edges, none marked.
+    // Through the hook: marked in full detail; zoomed out React Flow gets none (LightEdgeLayer paints them).
     let full: AppEdge[] = [];
     let light: AppEdge[] = [];
     function Probe() {
@@ -236,6 +221,66 @@ describe('level of detail', () => {
     }
     wrap('full', createElement(Probe));
     assert.equal(full.filter((e) => e.className?.split(' ').includes(MOVING_EDGE_CLASS)).length, touching.length);
-    assert.deepEqual(light, edges.map(lightEdge), 'zoomed out: the light edges, none marked');
+    assert.deepEqual(light, [], 'zoomed out: no edges for React Flow');
+  });
+
+  test('zoomed out, the edges as lines: from the middles of the steps\' sides or the inputs\' handle, by kind, those in view', () => {
+    // React Flow's internal nodes as its store holds them: position, measured size, handle bounds.
+    const internal = (id: string, type: 'step' | 'inputs', x: number, y: number, w: number | undefined, h: number, extra: Partial<AppNode> = {}): InternalNode<AppNode> => {
+      const user = { id, type, position: { x, y }, data: type === 'step' ? { name: id } : {}, ...extra } as AppNode;
+      return {
+        ...user,
+        measured: { width: w, height: h },
+        internals: {
+          positionAbsolute: { x, y },
+          z: 0,
+          userNode: user,
+          handleBounds:
+            type === 'inputs'
+              ? { source: [{ id: 'input:rows', type: 'source', position: 'right', x: 195, y: 40, width: 9, height: 9, nodeId: id }], target: [] }
+              : { source: [], target: [] },
+        },
+      } as unknown as InternalNode<AppNode>;
+    };
+    const lookup = new Map<string, InternalNode<AppNode>>([
+      ['a', internal('a', 'step', 0, 0, 300, 100)],
+      ['b', internal('b', 'step', 500, 200, 300, 120, { selected: true })],
+      ['$inputs', internal('$inputs', 'inputs', -400, 0, 200, 80)],
+      ['far', internal('far', 'step', 5000, 5000, 300, 100)],
+      ['hidden', internal('hidden', 'step', 100, 100, 300, 100, { hidden: true })],
+      ['new', internal('new', 'step', 0, 400, undefined, 100)],
+    ]);
+    const edge = (id: string, source: string, target: string, kind: 'data' | 'input' | 'needs', more: Partial<AppEdge> = {}): AppEdge =>
+      ({ id, source, target, sourceHandle: kind === 'input' ? 'input:rows' : kind === 'needs' ? 'needs-out' : 'out:run_id', targetHandle: 'in:x', data: { kind }, ...more });
+
+    assert.deepEqual(lightEdgeEnd(lookup.get('a')!, 'out:run_id', 'source'), { x: 300 + LIGHT_END_OUT, y: 50 });
+    assert.deepEqual(lightEdgeEnd(lookup.get('b')!, 'in:x', 'target'), { x: 500 - LIGHT_END_OUT, y: 260 });
+    // The inputs' handle: its outer (right) side, at its middle, as React Flow places an edge's end.
+    assert.deepEqual(lightEdgeEnd(lookup.get('$inputs')!, 'input:rows', 'source'), { x: -400 + 195 + 9, y: 44.5 });
+    assert.equal(lightEdgeEnd(lookup.get('$inputs')!, 'input:nope', 'source'), null, 'a handle not measured');
+    assert.equal(lightEdgeEnd(lookup.get('new')!, null, 'source'), null, 'a node not measured');
+
+    const edges = [
+      edge('d', 'a', 'b', 'data'),
+      edge('n', 'a', 'b', 'needs'),
+      edge('i', '$inputs', 'a', 'input'),
+      edge('s', 'a', 'b', 'data', { selected: true }),
+      edge('far', 'far', 'far', 'data'),
+      edge('h', 'a', 'hidden', 'data'),
+      edge('u', 'a', 'new', 'data'),
+      edge('gone', 'a', 'nowhere', 'data'),
+    ];
+    assert.deepEqual(edges.map(inkOf), ['data', 'needs', 'input', 'selected', 'data', 'data', 'data', 'data']);
+    const view = { x: -500, y: -100, w: 2000, h: 1000 };
+    const l = lightLines(edges, lookup, view);
+    assert.equal(l.count, 5, 'edges with both ends known (hidden, unmeasured and missing nodes left out)');
+    assert.equal(l.inView, 4, 'the far one is out of view');
+    const ab = [300 + LIGHT_END_OUT, 50, 500 - LIGHT_END_OUT, 260];
+    assert.deepEqual(l.lines, { data: ab, needs: ab, selected: ab, input: [-196, 44.5, -LIGHT_END_OUT, 50] });
+    // The boxes of the nodes in view, erased from under the lines; the selected one with its outline.
+    assert.deepEqual(l.boxes, [0, 0, 300, 100, 497, 197, 306, 126, -400, 0, 200, 80]);
+    // Panned away from everything: nothing drawn, the same edges known.
+    const away = lightLines(edges, lookup, { x: 20_000, y: 20_000, w: 100, h: 100 });
+    assert.deepEqual([away.count, away.inView, away.boxes.length], [5, 0, 0]);
   });
 });

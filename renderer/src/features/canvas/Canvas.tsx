@@ -30,6 +30,7 @@ import { FIT_OPTIONS, useLayoutAndFit } from '../../hooks/useLayoutAndFit.js';
 import type { DraggedEntryPoint } from '../../hooks/useAddStep.js';
 import { CanvasEdgeMemo } from './CanvasEdge.js';
 import { CanvasMiniMap } from './CanvasMiniMap.js';
+import { LightEdgeLayer } from './LightEdgeLayer.js';
 import { DetailContext, detailForZoom } from './detail.js';
 import { draggingKey, useDetailEdges, useDetailNodes } from './useDetailGraph.js';
 import { InputsNodeMemo } from './InputsNode.js';
@@ -121,6 +122,7 @@ export function Canvas() {
   const paneReady = useStore((s) => !!s.panZoom && s.width > 0 && s.height > 0);
   const [fittedFile, setFittedFile] = useState<string | null | undefined>(undefined);
   const holdBack = nodes.length > CULL_ABOVE && fittedFile !== file && !nodes.some((n) => n.measured);
+  const show = settled && !holdBack;
   useLayoutEffect(() => {
     if (!holdBack || !paneReady) return;
     const { inputs } = store.getState();
@@ -189,8 +191,8 @@ export function Canvas() {
     <div ref={canvasRef} className="canvas" data-testid="canvas" data-detail={detail} data-needs-layout={needsLayout} onDragOver={onDragOver} onDrop={onDrop}>
       <DetailContext.Provider value={detail}>
         <ReactFlow<AppNode, AppEdge>
-          nodes={settled && !holdBack ? drawnNodes : NO_NODES}
-          edges={settled && !holdBack ? drawnEdges : NO_EDGES}
+          nodes={show ? drawnNodes : NO_NODES}
+          edges={show && detail === 'full' ? drawnEdges : NO_EDGES}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChangeFramed}
@@ -211,6 +213,7 @@ export function Canvas() {
         >
           <LightTitleScale target={canvasRef} />
           <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
+          {show && detail === 'light' && <LightEdgeLayer edges={edges} />}
           <Controls position="bottom-left" showInteractive={false} style={{ marginBottom: 28 }} />
           <CanvasMiniMap colorOf={minimapColor} colorKey={stepRuns} />
         </ReactFlow>

@@ -2,7 +2,8 @@
  * The minimap, drawn on a <canvas>. React Flow's <MiniMap> is an SVG with one React component per
  * node: every frame of a drag re-rendered and re-rasterised all 500 of a big workflow's, which cost
  * a drag a sixth of its frame rate (docs/benchmarks.md, Canvas). This one reads React Flow's store
- * directly and redraws at most once per frame when the nodes, the viewport or the colours change.
+ * directly and redraws at most once per frame when the nodes, the viewport or the colours change
+ * (useCanvasPainter).
  *
  * Like React Flow's: every node as a rectangle in its status colour, the part of the graph outside
  * the view under a mask, and the view moved by pressing or dragging on it (the point under the
@@ -11,8 +12,12 @@
 import { useCallback, useEffect, useRef } from 'react';
 import type { PointerEvent as ReactPointerEvent, WheelEvent as ReactWheelEvent } from 'react';
 import { Panel, useReactFlow, useStoreApi } from '@xyflow/react';
-import type { InternalNode, ReactFlowState } from '@xyflow/react';
+import type { InternalNode } from '@xyflow/react';
 import type { AppEdge, AppNode } from '../../graph/types.js';
+import { viewBox } from './LightEdgeLayer.js';
+import type { Box } from './LightEdgeLayer.js';
+import { useCanvasPainter } from './useCanvasPainter.js';
+import type { ColorOf } from './useCanvasPainter.js';
 
 const WIDTH = 150;
 const HEIGHT = 96;
@@ -29,12 +34,7 @@ export interface MiniMapLayout {
   oy: number;
 }
 
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+const miniMapSize = (): { width: number; height: number } => ({ width: WIDTH, height: HEIGHT });
 
 /** The fit of the nodes' bounds and the view's rectangle (both in flow coordinates) into the minimap. */
 export function miniMapLayout(nodes: readonly Box[], view: Box, width = WIDTH, height = HEIGHT): MiniMapLayout {
@@ -62,11 +62,6 @@ export function miniMapToFlow(l: MiniMapLayout, px: number, py: number): { x: nu
   return { x: (px - l.ox) / l.scale + l.left, y: (py - l.oy) / l.scale + l.top };
 }
 
-function viewBox(s: Pick<ReactFlowState, 'transform' | 'width' | 'height'>): Box {
-  const [tx, ty, zoom] = s.transform;
-  return { x: -tx / zoom, y: -ty / zoom, w: s.width / zoom, h: s.height / zoom };
-}
-
 function nodeBox(n: InternalNode<AppNode>): Box {
   const p = n.internals.positionAbsolute;
   return { x: p.x, y: p.y, w: n.measured.width ?? n.width ?? DEFAULT_W, h: n.measured.height ?? n.height ?? DEFAULT_H };
@@ -79,114 +74,65 @@ function nodeBox(n: InternalNode<AppNode>): Box {
 export function CanvasMiniMap({ colorOf, colorKey }: { colorOf: (n: AppNode) => string; colorKey: unknown }) {
   const store = useStoreApi<AppNode, AppEdge>();
   const flow = useReactFlow<AppNode, AppEdge>();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
   const layout = useRef<MiniMapLayout | null>(null);
-  const colorOfRef = useRef(colorOf);
-  const frame = useRef(0);
-  // Custom property → colour, kept between draws: reading them is a style recalculation of the
-  // whole page when it is dirty (~40 ms with 500 steps just mounted). Emptied when the scheme changes.
-  const colors = useRef(new Map<string, string>());
 
-  const draw = useCallback(() => {
-    frame.current = 0;
-    const canvas = canvasRef.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    const s = store.getState();
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(WIDTH * dpr)) {
-      canvas.width = Math.round(WIDTH * dpr);
-      canvas.height = Math.round(HEIGHT * dpr);
-    }
-    const color = colors.current;
-    let css: CSSStyleDeclaration | null = null;
-    const resolve = (prop: string): string => {
-      let c = color.get(prop);
-      if (c === undefined) {
-        css ??= getComputedStyle(canvas);
-        c = css.getPropertyValue(prop).trim() || '#999';
-        color.set(prop, c);
+  const paint = useCallback(
+    (ctx: CanvasRenderingContext2D, canvas: HTMLCanvasElement, color: ColorOf) => {
+      const s = store.getState();
+      const boxes: { box: Box; fill: string }[] = [];
+      for (const n of s.nodes) {
+        const internal = s.nodeLookup.get(n.id);
+        if (internal && !n.hidden) boxes.push({ box: nodeBox(internal), fill: color(colorOf(n)) });
       }
-      return c;
-    };
-    const boxes: { box: Box; fill: string }[] = [];
-    for (const n of s.nodes) {
-      const internal = s.nodeLookup.get(n.id);
-      if (internal && !n.hidden) boxes.push({ box: nodeBox(internal), fill: resolve(colorOfRef.current(n)) });
-    }
-    const view = viewBox(s);
-    const l = miniMapLayout(
-      boxes.map((b) => b.box),
-      view,
-    );
-    layout.current = l;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, WIDTH, HEIGHT);
-    ctx.fillStyle = resolve('--panel');
-    ctx.fillRect(0, 0, WIDTH, HEIGHT);
-    // One fill per colour (a status), not one per node.
-    const byFill = new Map<string, Box[]>();
-    for (const b of boxes) {
-      const list = byFill.get(b.fill);
-      if (list) list.push(b.box);
-      else byFill.set(b.fill, [b.box]);
-    }
-    for (const [fill, list] of byFill) {
-      ctx.fillStyle = fill;
+      const view = viewBox(s);
+      const l = miniMapLayout(
+        boxes.map((b) => b.box),
+        view,
+      );
+      layout.current = l;
+      ctx.fillStyle = color('--panel');
+      ctx.fillRect(0, 0, WIDTH, HEIGHT);
+      // One fill per colour (a status), not one per node.
+      const byFill = new Map<string, Box[]>();
+      for (const b of boxes) {
+        const list = byFill.get(b.fill);
+        if (list) list.push(b.box);
+        else byFill.set(b.fill, [b.box]);
+      }
+      for (const [fill, list] of byFill) {
+        ctx.fillStyle = fill;
+        ctx.beginPath();
+        for (const b of list) {
+          ctx.rect(
+            (b.x - l.left) * l.scale + l.ox,
+            (b.y - l.top) * l.scale + l.oy,
+            Math.max(1, b.w * l.scale),
+            Math.max(1, b.h * l.scale),
+          );
+        }
+        ctx.fill();
+      }
+      // The mask: everything but the view.
+      ctx.fillStyle = color('--mm-mask');
       ctx.beginPath();
-      for (const b of list) {
-        ctx.rect(
-          (b.x - l.left) * l.scale + l.ox,
-          (b.y - l.top) * l.scale + l.oy,
-          Math.max(1, b.w * l.scale),
-          Math.max(1, b.h * l.scale),
-        );
-      }
-      ctx.fill();
-    }
-    // The mask: everything but the view.
-    ctx.fillStyle = resolve('--mm-mask');
-    ctx.beginPath();
-    ctx.rect(0, 0, WIDTH, HEIGHT);
-    ctx.rect((view.x - l.left) * l.scale + l.ox, (view.y - l.top) * l.scale + l.oy, view.w * l.scale, view.h * l.scale);
-    ctx.fill('evenodd');
-    canvas.dataset.nodes = String(boxes.length);
-  }, [store]);
+      ctx.rect(0, 0, WIDTH, HEIGHT);
+      ctx.rect((view.x - l.left) * l.scale + l.ox, (view.y - l.top) * l.scale + l.oy, view.w * l.scale, view.h * l.scale);
+      ctx.fill('evenodd');
+      canvas.dataset.nodes = String(boxes.length);
+    },
+    // colorKey: the colours changed (new statuses), though colorOf may be the same function.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [store, colorOf, colorKey],
+  );
+  const { ref: canvasRef, schedule } = useCanvasPainter(paint, miniMapSize);
 
-  const schedule = useCallback(() => {
-    if (!frame.current) frame.current = requestAnimationFrame(draw);
-  }, [draw]);
-
-  useEffect(() => {
-    const off = store.subscribe((s, prev) => {
-      if (
-        s.nodes !== prev.nodes ||
-        s.transform !== prev.transform ||
-        s.width !== prev.width ||
-        s.height !== prev.height
-      )
-        schedule();
-    });
-    schedule();
-    // The colours follow the system's light or dark scheme.
-    const scheme = window.matchMedia('(prefers-color-scheme: dark)');
-    const onScheme = (): void => {
-      colors.current.clear();
-      schedule();
-    };
-    scheme.addEventListener('change', onScheme);
-    return () => {
-      off();
-      scheme.removeEventListener('change', onScheme);
-      if (frame.current) cancelAnimationFrame(frame.current);
-      frame.current = 0;
-    };
-  }, [store, schedule]);
-
-  useEffect(() => {
-    colorOfRef.current = colorOf;
-    schedule();
-  }, [colorOf, colorKey, schedule]);
+  useEffect(
+    () =>
+      store.subscribe((s, prev) => {
+        if (s.nodes !== prev.nodes || s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) schedule();
+      }),
+    [store, schedule],
+  );
 
   const centreOn = (e: ReactPointerEvent<HTMLCanvasElement>): void => {
     const l = layout.current;

@@ -5,7 +5,7 @@
  * and latest metrics. Memoised; subscribes only to its own pieces of the store.
  *
  * Zoomed out (detail.ts) it is drawn light (LightStep): the same box with its name, entry point and
- * status colour, and two hidden handles at the middles of its sides where its edges end.
+ * status colour, without handles (its edges are painted on a canvas: LightEdgeLayer.tsx).
  */
 import { memo, useMemo, useState } from 'react';
 import { Handle, Position } from '@xyflow/react';
@@ -204,11 +204,11 @@ function FullStep({ id, data, selected }: NodeProps<StepNode>) {
 
 /**
  * A light step: the full step's box (same height, so the graph keeps its shape when the level
- * changes), its name, entry point, status colour and problem count, and two hidden handles at the
- * middles of its sides where all its edges end (useDetailEdges). Its height is the one React Flow
- * hands it, which it was given with the light node (useDetailNodes computes the rows, once per
- * change), so it computes nothing and subscribes to two things: 500 of them are what a big
- * workflow opens with.
+ * changes), its name, entry point, status colour and problem count. No handles: zoomed out the
+ * edges are painted by LightEdgeLayer, from the middles of the steps' sides, and nothing is wired.
+ * Its height is the one React Flow hands it, which it was given with the light node
+ * (useDetailNodes computes the rows, once per change), so it computes nothing and subscribes to two
+ * things: 500 of them are what a big workflow opens with.
  */
 function LightStep({ id, data, selected, height }: NodeProps<StepNode>) {
   const status = useAppStore((s) => s.stepRuns[id]?.status);
@@ -234,8 +234,6 @@ function LightStep({ id, data, selected, height }: NodeProps<StepNode>) {
           </span>
         )}
       </div>
-      <Handle type="target" position={Position.Left} id={handleIds.needsIn} className="lod-handle" />
-      <Handle type="source" position={Position.Right} id={handleIds.needsOut} className="lod-handle" />
     </div>
   );
 }

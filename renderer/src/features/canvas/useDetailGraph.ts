@@ -11,7 +11,7 @@ import { stepRows } from '../../lib/step-checks.js';
 import { useAppStore } from '../../store/context.js';
 import { usedOutputsIndex } from '../../store/derived.js';
 import { entryPointFor } from '../../store/selectors.js';
-import { lightEdge, lightNode } from './detail.js';
+import { lightNode } from './detail.js';
 import type { Detail } from './detail.js';
 
 /** The ids of the nodes being dragged, as one string (stable through a drag's ticks). */
@@ -39,20 +39,15 @@ export function markMovingEdges(edges: AppEdge[], dragging: string): AppEdge[] {
 }
 
 /**
- * The edges React Flow draws at a level of detail: light copies zoomed out; in full detail the
- * store's own, with the dragged nodes' edges marked (markMovingEdges). The array is made again when
- * the edges, the detail or the set of dragged nodes change: at a drag's start and end, not at each
- * of its ticks.
- *
- * Not marked zoomed out: there all steps are in the DOM above the edges, and a layer under them makes
- * Chromium give layers to the steps that overlap it (a drag at zoom 0.15 fell from 50-56 to 19 fps).
+ * The edges React Flow draws in full detail: the store's own, with the dragged nodes' edges marked
+ * (markMovingEdges). The array is made again when the edges or the set of dragged nodes change: at a
+ * drag's start and end, not at each of its ticks. Zoomed out React Flow draws none (LightEdgeLayer
+ * paints them): the array is not made.
  */
 export function useDetailEdges(edges: AppEdge[], detail: Detail, dragging: string): AppEdge[] {
-  return useMemo(
-    () => (detail === 'light' ? edges.map(lightEdge) : markMovingEdges(edges, dragging)),
-    [edges, detail, dragging],
-  );
+  return useMemo(() => (detail === 'light' ? NO_EDGES : markMovingEdges(edges, dragging)), [edges, detail, dragging]);
 }
+const NO_EDGES: AppEdge[] = [];
 
 interface RowsInput {
   ep: EntryPointSpec | null;
@@ -64,7 +59,7 @@ interface RowsInput {
 
 /**
  * The nodes React Flow draws at a level of detail: at light detail each step with its box's size
- * and handles (lightHandles); the same array at full detail. Per step, the row count is computed
+ * (lightNode); the same array at full detail. Per step, the row count is computed
  * again only when what it depends on changed, and the light copy only when the step did: a drag
  * tick re-makes one node, not 500.
  */
