@@ -622,8 +622,8 @@ const browser = await chromium.launch({
 const profileDir = values.profile ? path.resolve(values.profile) : undefined;
 interface Round {
   first_render: FirstRender;
-  overview: { zoom: number; pan: FrameStats; drag: FrameStats; drag_stream: FrameStats; dragged: string };
-  zoomed: { zoom: number; pan: FrameStats; drag: FrameStats; drag_stream: FrameStats; dragged: string };
+  overview: { zoom: number; idle: FrameStats; pan: FrameStats; drag: FrameStats; drag_stream: FrameStats; dragged: string };
+  zoomed: { zoom: number; idle: FrameStats; pan: FrameStats; drag: FrameStats; drag_stream: FrameStats; dragged: string };
 }
 const rounds: Round[] = [];
 const autoLayout: FirstRender[] = [];
@@ -639,8 +639,19 @@ const zoomOf = async (page: Page): Promise<number> =>
     )?.[1] ?? NaN,
   );
 
-/** Pan, then drag a node, at the current zoom. */
+/**
+ * The frames of SECONDS in which nothing happens: the baseline, what headless Chromium gives this
+ * page at best on this machine (frame pacing, timer jitter, the other processes).
+ */
+async function idleFrames(page: Page): Promise<FrameStats> {
+  await page.evaluate(START_RECORDER);
+  await sleep(SECONDS * 1000);
+  return frameStats(await page.evaluate<Parameters<typeof frameStats>[0]>(STOP_RECORDER));
+}
+
+/** Nothing, then pan, then drag a node, at the current zoom. */
 async function panAndDrag(page: Page, prof: (name: string) => string | undefined, tag: string) {
+  const idle = await idleFrames(page);
   // Pan: drag the empty pane back and forth (a Lissajous figure, ±260 × ±120 px).
   const [px, py] = await panePoint(page);
   const panPath = (t: number): [number, number] => [
@@ -662,6 +673,7 @@ async function panAndDrag(page: Page, prof: (name: string) => string | undefined
   await sleep(700);
   return {
     zoom: Math.round((await zoomOf(page)) * 100) / 100,
+    idle,
     pan,
     drag,
     drag_stream: dragStream,
@@ -747,6 +759,7 @@ function medians<T extends object>(rows: T[]): Record<string, number> {
 const pick = <T>(f: (r: Round) => T) => rounds.map(f);
 const gestures = (xs: Round['overview'][]) => ({
   zoom: median(xs.map((x) => x.zoom)),
+  idle: medians(xs.map((x) => x.idle)),
   pan: medians(xs.map((x) => x.pan)),
   drag_node: medians(xs.map((x) => x.drag)),
   drag_node_stream: medians(xs.map((x) => x.drag_stream)),

@@ -36,7 +36,10 @@ export function useLogScroll(
       return;
     }
     if (follow) {
-      el.scrollTop = el.scrollHeight;
+      // No lines (a step just selected that has not printed): nothing to follow. Reading
+      // scrollHeight would lay the whole page out in the middle of React's commit — ~20 ms with a
+      // 500-step canvas, at the press that selects a step and starts its drag.
+      if (count > 0) el.scrollTop = el.scrollHeight;
       return;
     }
     if (prevFirst !== null && firstId !== null && firstId < prevFirst) {
