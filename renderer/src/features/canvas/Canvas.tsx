@@ -107,6 +107,16 @@ export function Canvas() {
   const drawnEdges = useDetailEdges(edges, detail, draggingKey(nodes));
   const canvasRef = useRef<HTMLDivElement>(null);
 
+  // Zoomed out React Flow has no edges (LightEdgeLayer paints them), so it could not deselect one: a
+  // click on a step would leave an edge selected with it (in full detail the click deselects it), and
+  // the delete key would remove that edge, drawn 0.2 px wide, with the step. Edges are not
+  // selectable there: deselect them.
+  useEffect(() => {
+    if (detail !== 'light') return;
+    const selected = store.getState().edges.filter((e) => e.selected);
+    if (selected.length) onEdgesChange(selected.map((e) => ({ id: e.id, type: 'select', selected: false })));
+  }, [detail, store, onEdgesChange]);
+
   // A workflow opened without positions is laid out once React Flow has measured its nodes.
   const layout = useLayoutAndFit();
   useEffect(() => {
