@@ -46,7 +46,7 @@ const { useDetailNodes, useDetailEdges, draggingKey, markMovingEdges, MOVING_EDG
 const { lightEdgeEnd, lightLines, inkOf, LIGHT_END_OUT } = (await import(`${renderer}features/canvas/LightEdgeLayer.js`)) as {
   lightEdgeEnd: (node: InternalNode<AppNode>, handle: string | null | undefined, type: 'source' | 'target') => { x: number; y: number } | null;
   lightLines: (edges: readonly AppEdge[], lookup: ReadonlyMap<string, InternalNode<AppNode>>, view: { x: number; y: number; w: number; h: number }) => {
-    lines: Record<'needs' | 'input' | 'data' | 'selected', number[]>;
+    lines: Record<'needs' | 'input' | 'data', number[]>;
     boxes: number[];
     count: number;
     inView: number;
@@ -264,23 +264,22 @@ describe('level of detail', () => {
       edge('d', 'a', 'b', 'data'),
       edge('n', 'a', 'b', 'needs'),
       edge('i', '$inputs', 'a', 'input'),
-      edge('s', 'a', 'b', 'data', { selected: true }),
       edge('far', 'far', 'far', 'data'),
       edge('h', 'a', 'hidden', 'data'),
       edge('u', 'a', 'new', 'data'),
       edge('gone', 'a', 'nowhere', 'data'),
     ];
-    assert.deepEqual(edges.map(inkOf), ['data', 'needs', 'input', 'selected', 'data', 'data', 'data', 'data']);
+    assert.deepEqual(edges.map(inkOf), ['data', 'needs', 'input', 'data', 'data', 'data', 'data']);
     const view = { x: -500, y: -100, w: 2000, h: 1000 };
     const l = lightLines(edges, lookup, view);
-    assert.equal(l.count, 5, 'edges with both ends known (hidden, unmeasured and missing nodes left out)');
-    assert.equal(l.inView, 4, 'the far one is out of view');
+    assert.equal(l.count, 4, 'edges with both ends known (hidden, unmeasured and missing nodes left out)');
+    assert.equal(l.inView, 3, 'the far one is out of view');
     const ab = [300 + LIGHT_END_OUT, 50, 500 - LIGHT_END_OUT, 260];
-    assert.deepEqual(l.lines, { data: ab, needs: ab, selected: ab, input: [-196, 44.5, -LIGHT_END_OUT, 50] });
+    assert.deepEqual(l.lines, { data: ab, needs: ab, input: [-196, 44.5, -LIGHT_END_OUT, 50] });
     // The boxes of the nodes in view, erased from under the lines; the selected one with its outline.
     assert.deepEqual(l.boxes, [0, 0, 300, 100, 497, 197, 306, 126, -400, 0, 200, 80]);
     // Panned away from everything: nothing drawn, the same edges known.
     const away = lightLines(edges, lookup, { x: 20_000, y: 20_000, w: 100, h: 100 });
-    assert.deepEqual([away.count, away.inView, away.boxes.length], [5, 0, 0]);
+    assert.deepEqual([away.count, away.inView, away.boxes.length], [4, 0, 0]);
   });
 });

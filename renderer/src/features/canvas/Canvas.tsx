@@ -110,12 +110,12 @@ export function Canvas() {
   // Zoomed out React Flow has no edges (LightEdgeLayer paints them), so it could not deselect one: a
   // click on a step would leave an edge selected with it (in full detail the click deselects it), and
   // the delete key would remove that edge, drawn 0.2 px wide, with the step. Edges are not
-  // selectable there: deselect them.
+  // selectable there: none stays selected (a deleted or copied step takes its edges anyway).
   useEffect(() => {
     if (detail !== 'light') return;
-    const selected = store.getState().edges.filter((e) => e.selected);
+    const selected = edges.filter((e) => e.selected);
     if (selected.length) onEdgesChange(selected.map((e) => ({ id: e.id, type: 'select', selected: false })));
-  }, [detail, store, onEdgesChange]);
+  }, [detail, edges, onEdgesChange]);
 
   // A workflow opened without positions is laid out once React Flow has measured its nodes.
   const layout = useLayoutAndFit();

@@ -9,7 +9,7 @@
  * The lines are those React Flow drew: from the middle of the source step's right side to the
  * middle of the target step's left side (where the light steps' handles were, LIGHT_END_OUT outside
  * the box), or from the workflow inputs' handle; in flow coordinates, so the same width and dashes
- * at every zoom, coloured by kind as in styles.css, selected ones on top in the accent colour.
+ * at every zoom, coloured by kind as in styles.css. None is selected there (Canvas deselects them).
  *
  * The canvas lies above the nodes in a compositor layer of its own (canvas.css), and the nodes'
  * boxes are erased from it, so the lines still pass under the steps. Under them, the layer made
@@ -42,19 +42,17 @@ export interface Box {
 /** The width of a selected light step's outline (canvas.css .step-node.lod.selected). */
 const SELECTED_OUTLINE = 3;
 
-/** What a line is drawn as, in drawing order (selected last, on top). */
-export const INKS = ['needs', 'input', 'data', 'selected'] as const;
+/** What a line is drawn as, in drawing order. */
+export const INKS = ['needs', 'input', 'data'] as const;
 export type Ink = (typeof INKS)[number];
 
 const INK_STYLE: Record<Ink, { color: string; width: number; dash: number[] }> = {
   needs: { color: '--edge-needs', width: 1.6, dash: [5, 4] },
   input: { color: '--edge-input', width: 1.6, dash: [] },
   data: { color: '--edge-data', width: 1.6, dash: [] },
-  selected: { color: '--accent', width: 2.4, dash: [] },
 };
 
 export function inkOf(e: AppEdge): Ink {
-  if (e.selected) return 'selected';
   return e.data?.kind ?? 'data';
 }
 
@@ -98,7 +96,7 @@ export interface LightLines {
 
 /** The lines of the edges whose ends are known, those crossing `view` (flow coordinates) kept. */
 export function lightLines(edges: readonly AppEdge[], lookup: ReadonlyMap<string, InternalNode<AppNode>>, view: Box): LightLines {
-  const lines: Record<Ink, number[]> = { needs: [], input: [], data: [], selected: [] };
+  const lines: Record<Ink, number[]> = { needs: [], input: [], data: [] };
   const boxes: number[] = [];
   let count = 0;
   let inView = 0;
