@@ -38,7 +38,7 @@ interface EdgeCheck {
 }
 
 /**
- * For every edge drawn: where its path starts and ends (flow coordinates, from the `d` attribute)
+ * In full detail, for every edge React Flow drew: where its path starts and ends (flow coordinates, from the `d` attribute)
  * against where its handles are in the DOM (the right side of the source handle, the left side of
  * the target handle, their vertical centres), converted to flow coordinates through the viewport.
  */
@@ -61,10 +61,8 @@ function measureEdges(page: Page): Promise<EdgeCheck[]> {
       const n = d.match(/-?[\\d.]+(e-?\\d+)?/g).map(Number);
       const [sx, sy, ex, ey] = [n[0], n[1], n[n.length - 2], n[n.length - 1]];
       const edge = window.__edges[id];
-      // A light step has two handles, the middles of its sides, and all its edges end there.
-      const light = document.querySelector('[data-testid="canvas"]').dataset.detail === 'light';
-      const s = handle(edge.source, light && edge.source !== '$inputs' ? 'needs-out' : edge.sourceHandle, 'right');
-      const t = handle(edge.target, light ? 'needs-in' : edge.targetHandle, 'left');
+      const s = handle(edge.source, edge.sourceHandle, 'right');
+      const t = handle(edge.target, edge.targetHandle, 'left');
       const tn = document.querySelector('.react-flow__node[data-id="' + CSS.escape(edge.target) + '"]').getBoundingClientRect();
       const [, ty0] = flow(0, tn.top);
       const [, ty1] = flow(0, tn.bottom);
