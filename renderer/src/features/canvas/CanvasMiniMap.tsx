@@ -14,7 +14,7 @@ import type { PointerEvent as ReactPointerEvent, WheelEvent as ReactWheelEvent }
 import { Panel, useReactFlow, useStoreApi } from '@xyflow/react';
 import type { InternalNode } from '@xyflow/react';
 import type { AppEdge, AppNode } from '../../graph/types.js';
-import { viewBox } from './LightEdgeLayer.js';
+import { flowPictureChanged, viewBox } from './LightEdgeLayer.js';
 import type { Box } from './LightEdgeLayer.js';
 import { useCanvasPainter } from './useCanvasPainter.js';
 import type { ColorOf } from './useCanvasPainter.js';
@@ -129,7 +129,7 @@ export function CanvasMiniMap({ colorOf, colorKey }: { colorOf: (n: AppNode) => 
   useEffect(
     () =>
       store.subscribe((s, prev) => {
-        if (s.nodes !== prev.nodes || s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) schedule();
+        if (flowPictureChanged(s, prev)) schedule();
       }),
     [store, schedule],
   );

@@ -128,6 +128,14 @@ export function lightLines(edges: readonly AppEdge[], lookup: ReadonlyMap<string
   return { lines, boxes, count, inView };
 }
 
+/**
+ * Whether a React Flow store change moves what a canvas drawn from it shows: the nodes (React Flow
+ * replaces the array when they move, are measured or selected), the view or the pane's size.
+ */
+export function flowPictureChanged(s: ReactFlowState<AppNode, AppEdge>, prev: ReactFlowState<AppNode, AppEdge>): boolean {
+  return s.nodes !== prev.nodes || s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height;
+}
+
 /** The part of the flow in view (flow coordinates). */
 export function viewBox(s: Pick<ReactFlowState, 'transform' | 'width' | 'height'>): Box {
   const [tx, ty, zoom] = s.transform;
@@ -176,7 +184,6 @@ export function LightEdgeLayer({ edges }: { edges: AppEdge[] }) {
       const l = lightLines(edges, s.nodeLookup, viewBox(s));
       paintLightLines(ctx, l, s.transform, color);
       canvas.dataset.edges = String(l.count);
-      canvas.dataset.inView = String(l.inView);
     },
     [store, edges],
   );
@@ -184,7 +191,7 @@ export function LightEdgeLayer({ edges }: { edges: AppEdge[] }) {
   useEffect(
     () =>
       store.subscribe((s, prev) => {
-        if (s.nodes !== prev.nodes || s.nodeLookup !== prev.nodeLookup || s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height) schedule();
+        if (flowPictureChanged(s, prev)) schedule();
       }),
     [store, schedule],
   );
