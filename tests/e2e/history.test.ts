@@ -452,24 +452,27 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       await screenshot(page, 'history-09-rerun-in-table');
     });
 
-    await phase('rerun with edits → open in editor: the step lands on the canvas with those values', async () => {
-      await page.goto(`${host.origin}/#/runs/${runA}`);
-      await page.getByTestId('btn-run-rerun-edit').click();
-      await page.getByTestId('rerun-dialog').waitFor();
-      await page.getByTestId('rerun-param-alpha').fill('0.4');
-      await page.getByTestId('rerun-open-editor').click();
-      await waitUntil(() => page.url().endsWith('#/editor') || null, 'the editor route');
-      await page.getByTestId('step-title-train').waitFor();
-      await page.getByTestId('step-inspector').waitFor();
-      assert.equal(await page.getByTestId('param-alpha').inputValue(), '0.4');
-      // epochs was its default (30): left unset, so the step follows the MLproject's default.
-      assert.equal(await page.getByTestId('param-epochs').inputValue(), '');
-      await screenshot(page, 'history-09b-rerun-in-editor');
-      // Nothing ran: the step waits in the editor to be wired, saved and run.
-      assert.equal((await host.call('runs.search', { limit: 1000 })).total, 6);
-      await page.getByTestId('nav-history').click();
-      await rowOf(rerunId).waitFor();
-    });
+    await phase(
+      'rerun with edits → open in editor: the step lands on the canvas with those values',
+      async () => {
+        await page.goto(`${host.origin}/#/runs/${runA}`);
+        await page.getByTestId('btn-run-rerun-edit').click();
+        await page.getByTestId('rerun-dialog').waitFor();
+        await page.getByTestId('rerun-param-alpha').fill('0.4');
+        await page.getByTestId('rerun-open-editor').click();
+        await waitUntil(() => page.url().endsWith('#/editor') || null, 'the editor route');
+        await page.getByTestId('step-title-train').waitFor();
+        await page.getByTestId('step-inspector').waitFor();
+        assert.equal(await page.getByTestId('param-alpha').inputValue(), '0.4');
+        // epochs was its default (30): left unset, so the step follows the MLproject's default.
+        assert.equal(await page.getByTestId('param-epochs').inputValue(), '');
+        await screenshot(page, 'history-09b-rerun-in-editor');
+        // Nothing ran: the step waits in the editor to be wired, saved and run.
+        assert.equal((await host.call('runs.search', { limit: 1000 })).total, 6);
+        await page.getByTestId('nav-history').click();
+        await rowOf(rerunId).waitFor();
+      },
+    );
 
     await phase('housekeeping: rename, note, delete and restore', async () => {
       await rowOf(rerunId).click();
@@ -530,7 +533,13 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       await page.locator(byTestId('run-name'), { hasText: 'quoted' }).waitFor();
       await page.getByTestId('nav-history').click();
       await link.waitFor();
-      const shown = await page.evaluate<{ text: string; title: string; label: string; elements: number; pageTitle: string }>(`(() => {
+      const shown = await page.evaluate<{
+        text: string;
+        title: string;
+        label: string;
+        elements: number;
+        pageTitle: string;
+      }>(`(() => {
         const row = document.querySelector('[data-run-id="${rerunId}"]');
         const a = row.querySelector('[data-col="name"] a');
         return { text: a.textContent, title: a.title, label: row.querySelector('input').getAttribute('aria-label'),
@@ -593,6 +602,19 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       assert.match(prepareRow ?? '', /same run/);
       assert.match(trainRow ?? '', /ran it again/);
       await screenshot(page, 'history-12-workflow-diff');
+      // A reused step's run opens as seen from the workflow run that reused it: which step, why.
+      await page.goto(`${host.origin}/#/workflow-runs/${wf2}`);
+      await page.getByTestId('snap-run-prepare').click();
+      const reused = page.getByTestId('run-cache-reused');
+      await reused.waitFor();
+      assert.equal(new URL(page.url()).hash.split('?from=')[1], wf2);
+      const reusedText = (await reused.textContent()) ?? '';
+      assert.match(
+        reusedText,
+        new RegExp(`^Step prepare of workflow run ${wf2.slice(0, 8)} reused this run`),
+      );
+      assert.match(reusedText, /: Reused run [0-9a-f]{32} from workflow run [0-9a-f]{32}/);
+      await screenshot(page, 'history-14-run-reused');
       // A step's run link leads to its run page.
       await page.goto(`${host.origin}/#/workflow-runs/${wf1}`);
       await page.getByTestId('snap-run-train').click();
@@ -652,7 +674,10 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       try {
         const page = await context.newPage();
-        if (columns) await page.addInitScript({ content: `localStorage.setItem('baton.history.columns', ${JSON.stringify(JSON.stringify(columns))})` });
+        if (columns)
+          await page.addInitScript({
+            content: `localStorage.setItem('baton.history.columns', ${JSON.stringify(JSON.stringify(columns))})`,
+          });
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
         let release = (): void => undefined;
@@ -663,13 +688,24 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
         });
         await page.goto(`${host.url}#/runs`);
         await page.locator('[data-first-paint] .h-row').first().waitFor();
-        const before = await page.evaluate<Record<string, { x: number; y: number; w: number | null; h: number; text: string }>>(SIGNATURE);
-        assert.equal(await page.locator('[data-first-paint]').getAttribute('inert'), '', 'the first paint takes no input');
+        const before =
+          await page.evaluate<
+            Record<string, { x: number; y: number; w: number | null; h: number; text: string }>
+          >(SIGNATURE);
+        assert.equal(
+          await page.locator('[data-first-paint]').getAttribute('inert'),
+          '',
+          'the first paint takes no input',
+        );
         assert.equal(await page.getByTestId('run-row').count(), 0, 'nothing to find before React');
         if (!columns) await screenshot(page, 'history-00-first-paint');
         const rowsBefore = Object.keys(before).filter((k) => /\/div\.h-row[^/]*#\d+$/.test(k));
         assert.ok(rowsBefore.length >= 5, `the first paint has the rows: ${rowsBefore.join(', ')}`);
-        if (columns) assert.ok(Object.keys(before).some((k) => k.includes(`[${chosen[0]}]`)), 'the chosen columns are drawn');
+        if (columns)
+          assert.ok(
+            Object.keys(before).some((k) => k.includes(`[${chosen[0]}]`)),
+            'the chosen columns are drawn',
+          );
         release();
         await page.getByTestId('app-ready').waitFor({ timeout: 60_000 });
         await page.getByTestId('run-row').first().waitFor();
@@ -681,7 +717,9 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
         assert.deepEqual(moved, [], 'every element of the first paint is where React draws it');
         // And React draws nothing the first paint left out, but for what React learns later: rows past
         // the first window, the columns of keys (when none were chosen), the filter lists' options.
-        const cols = new Set(Object.keys(before).flatMap((k) => [...k.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1])));
+        const cols = new Set(
+          Object.keys(before).flatMap((k) => [...k.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1])),
+        );
         const missing = Object.keys(after).filter((k) => {
           if (k in before || /\/option/.test(k)) return false;
           const row = /#(\d+)/.exec(k);
@@ -721,7 +759,11 @@ describe('history UI in Chromium (baton ui)', { skip, timeout: 420_000 }, () => 
       await page.goto(`${host.url}#/runs`);
       await page.getByTestId('run-row').first().waitFor({ timeout: 60_000 });
       await page.getByTestId('app-ready').waitFor({ timeout: 60_000 });
-      assert.equal(await page.evaluate<boolean>('window.__firstPaint'), false, 'no first paint once React has started');
+      assert.equal(
+        await page.evaluate<boolean>('window.__firstPaint'),
+        false,
+        'no first paint once React has started',
+      );
       assert.ok((await page.getByTestId('run-row').count()) > 0);
       assert.deepEqual(errors, []);
     } finally {

@@ -63,6 +63,8 @@ describe('history routes', () => {
       },
       { view: 'run', runId: id, tab: 'overview' },
       { view: 'run', runId: id, tab: 'logs' },
+      { view: 'run', runId: id, tab: 'overview', from: 'd'.repeat(32) },
+      { view: 'run', runId: id, tab: 'metrics', from: 'd'.repeat(32) },
       { view: 'compare', runIds: [id, 'b'.repeat(32)] },
       { view: 'workflowRuns' },
       { view: 'workflowRun', workflowRunId: id },
@@ -76,6 +78,8 @@ describe('history routes', () => {
     assert.deepEqual(parseHash('#/nowhere'), { view: 'editor' });
     assert.equal(parseHash('#/runs/not-an-id').view, 'runs');
     assert.deepEqual(parseHash(`#/runs/${id}/bogus`), { view: 'run', runId: id, tab: 'overview' });
+    // A workflow run to see the run from that is not an id is dropped, not passed to the engine.
+    assert.deepEqual(parseHash(`#/runs/${id}/logs?from=../x`), { view: 'run', runId: id, tab: 'logs' });
     assert.deepEqual(
       parseHash('#/runs?status=FINISHED,NOPE&view=WHAT').view === 'runs' &&
         parseHash('#/runs?status=FINISHED,NOPE&view=WHAT'),

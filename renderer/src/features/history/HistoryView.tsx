@@ -102,7 +102,7 @@ export function HistoryView({ route }: { route: Route }) {
       body = <RunsView query={route.query} />;
       break;
     case 'run':
-      body = <RunDetail key={route.runId} runId={route.runId} tab={route.tab} />;
+      body = <RunDetail key={route.runId} runId={route.runId} tab={route.tab} from={route.from} />;
       break;
     case 'compare':
       body = <CompareView runIds={route.runIds} />;

@@ -34,11 +34,18 @@ const TAB_LABELS: Record<RunTab, string> = {
   artifacts: 'Artifacts',
 };
 
-export function RunDetail({ runId, tab }: { runId: string; tab: RunTab }) {
+/**
+ * `from`: the workflow run the page was opened from (a step's link in its snapshot or diff); the
+ * cache decision is then seen from it (`reused` when its step took this run from the cache).
+ */
+export function RunDetail({ runId, tab, from }: { runId: string; tab: RunTab; from?: string }) {
   const call = useCall();
   const api = useApi();
   const toast = useAppStore((s) => s.toast);
-  const load = useCallback(() => call('runs.detail', { runId }), [call, runId]);
+  const load = useCallback(
+    () => call('runs.detail', from ? { runId, workflowRunId: from } : { runId }),
+    [call, runId, from],
+  );
   const detail = useLoad(load);
   const [dialog, setDialog] = useState<null | 'rerun' | 'delete' | 'restore' | 'markFailed'>(null);
   const [busy, setBusy] = useState(false);
@@ -213,7 +220,7 @@ export function RunDetail({ runId, tab }: { runId: string; tab: RunTab }) {
             role="tab"
             aria-selected={t === tab}
             className={`h-tab${t === tab ? ' on' : ''}`}
-            href={runHref(runId, t)}
+            href={runHref(runId, t, from)}
             data-testid={`run-tab-${t}`}
           >
             {TAB_LABELS[t]}
@@ -224,7 +231,7 @@ export function RunDetail({ runId, tab }: { runId: string; tab: RunTab }) {
         ))}
       </nav>
       <div className="h-tab-body">
-        {tab === 'overview' && <Overview d={d} now={now} onChanged={reload} />}
+        {tab === 'overview' && <Overview d={d} now={now} from={from} onChanged={reload} />}
         {tab === 'metrics' && <MetricsTab d={d} />}
         {tab === 'logs' && <LogViewer key={runId} runId={runId} running={active} />}
         {tab === 'artifacts' && <ArtifactsView key={runId} runId={runId} artifactDir={d.artifactDir} />}
@@ -382,7 +389,38 @@ function LinkList({ links, dir }: { links: Link[]; dir: 'in' | 'out' }) {
   );
 }
 
-function Overview({ d, now, onChanged }: { d: Detail; now: number; onChanged: () => void }) {
+/**
+ * The cache decision seen from the workflow run the page was opened from, whose step reused this
+ * run: which step, in which workflow run, and the engine's reason (the run reused and its workflow run).
+ */
+function ReusedFrom({ cache, from }: { cache: Detail['cache']; from: string | undefined }) {
+  const step = cache.reusedBy.find((r) => r.workflow_run_id === from)?.step_name;
+  return (
+    <div data-testid="run-cache-reused">
+      {from ? (
+        <>
+          Step <b>{step ?? '?'}</b> of workflow run <a href={workflowRunHref(from)}>{from.slice(0, 8)}</a>{' '}
+          reused this run instead of running again
+        </>
+      ) : (
+        'Reused an earlier run'
+      )}
+      {cache.reason ? `: ${cache.reason}` : '.'}
+    </div>
+  );
+}
+
+function Overview({
+  d,
+  now,
+  from,
+  onChanged,
+}: {
+  d: Detail;
+  now: number;
+  from: string | undefined;
+  onChanged: () => void;
+}) {
   const run = d.run;
   const [showSystem, setShowSystem] = useState(false);
   const userTags = Object.entries(run.tags).filter(([k]) => !isSystemTag(k) && k !== 'mlflow.note.content');
@@ -457,9 +495,7 @@ function Overview({ d, now, onChanged }: { d: Detail; now: number; onChanged: ()
             <div className="muted small">Not a workflow step: the cache does not apply.</div>
           )}
           {cache.decision === 'ran' && <div>Ran{cache.reason ? <span>: {cache.reason}</span> : '.'}</div>}
-          {cache.decision === 'reused' && (
-            <div>Reused an earlier run{cache.reason ? `: ${cache.reason}` : ''}.</div>
-          )}
+          {cache.decision === 'reused' && <ReusedFrom cache={cache} from={from} />}
           {cache.reusedBy.length > 0 && (
             <div className="small">
               Reused by{' '}

@@ -170,6 +170,8 @@ type SnapStepData = {
   cached: boolean;
   reason: string | null;
   run: RunRowDto | null;
+  /** The workflow run shown: a step's run opens as seen from it (its cache decision). */
+  workflowRunId: string;
 };
 type SnapInputsData = { inputs: { name: string; value: string }[] };
 type SnapNode = Node<SnapStepData, 'snapStep'> | Node<SnapInputsData, 'snapInputs'>;
@@ -196,7 +198,11 @@ const SnapStep = memo(function SnapStep({ data }: NodeProps<Node<SnapStepData, '
       </div>
       <div className="h-snap-body">
         {run ? (
-          <a className="nodrag" href={runHref(run.run_id)} data-testid={`snap-run-${data.name}`}>
+          <a
+            className="nodrag"
+            href={runHref(run.run_id, 'overview', data.workflowRunId)}
+            data-testid={`snap-run-${data.name}`}
+          >
             run {run.run_id.slice(0, 8)}
           </a>
         ) : (
@@ -274,6 +280,7 @@ function snapshotGraph(s: Snapshot): {
         cached: st?.cached ?? false,
         reason: st?.reason ?? null,
         run: st?.run_id ? (runs.get(st.run_id) ?? null) : null,
+        workflowRunId: s.workflowRun.workflow_run_id,
       },
     };
   });
@@ -425,7 +432,8 @@ export function WorkflowRunView({ workflowRunId }: { workflowRunId: string }) {
             onNodeClick={(e, n) => {
               // A click anywhere on a step opens its run (React Flow also needs a handler to let clicks reach the link).
               if ((e.target as HTMLElement).closest('a')) return;
-              if (n.type === 'snapStep' && n.data.run) navigate(runHref(n.data.run.run_id));
+              if (n.type === 'snapStep' && n.data.run)
+                navigate(runHref(n.data.run.run_id, 'overview', n.data.workflowRunId));
             }}
             fitView
             fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
@@ -562,8 +570,8 @@ export function WorkflowCompareView({ a, b }: { a: string; b: string }) {
                     className={s.sameRun ? '' : 'diff'}
                   >
                     <td className="mono">{s.step_name}</td>
-                    <td>{s.a ? <StepCell s={s.a} /> : <span className="muted">not in A</span>}</td>
-                    <td>{s.b ? <StepCell s={s.b} /> : <span className="muted">not in B</span>}</td>
+                    <td>{s.a ? <StepCell s={s.a} from={a} /> : <span className="muted">not in A</span>}</td>
+                    <td>{s.b ? <StepCell s={s.b} from={b} /> : <span className="muted">not in B</span>}</td>
                     <td className="small">
                       {s.sameRun
                         ? 'same run in both (reused)'
@@ -612,11 +620,18 @@ export function WorkflowCompareView({ a, b }: { a: string; b: string }) {
   );
 }
 
-function StepCell({ s }: { s: { status: string; run_id: string | null; cached: boolean } }) {
+function StepCell({
+  s,
+  from,
+}: {
+  s: { status: string; run_id: string | null; cached: boolean };
+  /** The workflow run of this side: the run opens as seen from it (its cache decision). */
+  from: string;
+}) {
   return (
     <span className="h-stepcell">
       <StatusBadge status={s.cached ? 'CACHED' : s.status} cached={s.cached} />
-      {s.run_id && <a href={runHref(s.run_id)}>{s.run_id.slice(0, 8)}</a>}
+      {s.run_id && <a href={runHref(s.run_id, 'overview', from)}>{s.run_id.slice(0, 8)}</a>}
     </span>
   );
 }

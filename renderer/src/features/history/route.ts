@@ -3,7 +3,8 @@
  *
  *   (empty), #/editor                   the workflow editor
  *   #/runs?filter=…&status=…&sort=…     the runs table with its query
- *   #/runs/<id>[/<tab>]                 one run (tab: overview, metrics, logs, artifacts)
+ *   #/runs/<id>[/<tab>][?from=<wf id>]  one run (tab: overview, metrics, logs, artifacts), opened
+ *                                       from a workflow run (its cache decision seen from there)
  *   #/compare?runs=<id>,<id>,…          runs side by side
  *   #/workflow-runs                     the workflow runs
  *   #/workflow-runs/<id>                one workflow run as a read-only canvas
@@ -49,7 +50,8 @@ export const EMPTY_QUERY: RunsQuery = {
 export type Route =
   | { view: 'editor' }
   | { view: 'runs'; query: RunsQuery }
-  | { view: 'run'; runId: string; tab: RunTab }
+  /** `from`: the workflow run it was opened from (whose step may have reused it from the cache). */
+  | { view: 'run'; runId: string; tab: RunTab; from?: string }
   | { view: 'compare'; runIds: string[] }
   | { view: 'workflowRuns' }
   | { view: 'workflowRun'; workflowRunId: string }
@@ -112,7 +114,8 @@ export function parseHash(hash: string): Route {
     if (!second) return { view: 'runs', query: parseQuery(params) };
     if (ID.test(second)) {
       const tab = (RUN_TABS as readonly string[]).includes(third ?? '') ? (third as RunTab) : 'overview';
-      return { view: 'run', runId: second, tab };
+      const from = params.get('from') ?? '';
+      return ID.test(from) ? { view: 'run', runId: second, tab, from } : { view: 'run', runId: second, tab };
     }
     return { view: 'runs', query: parseQuery(params) };
   }
@@ -138,7 +141,7 @@ export function formatRoute(r: Route): string {
     case 'runs':
       return `#/runs${formatQuery(r.query)}`;
     case 'run':
-      return `#/runs/${r.runId}${r.tab === 'overview' ? '' : `/${r.tab}`}`;
+      return `#/runs/${r.runId}${r.tab === 'overview' ? '' : `/${r.tab}`}${r.from ? `?from=${r.from}` : ''}`;
     case 'compare':
       return `#/compare?runs=${r.runIds.join(',')}`;
     case 'workflowRuns':
@@ -150,7 +153,7 @@ export function formatRoute(r: Route): string {
   }
 }
 
-export const runHref = (runId: string, tab: RunTab = 'overview'): string =>
-  formatRoute({ view: 'run', runId, tab });
+export const runHref = (runId: string, tab: RunTab = 'overview', from?: string): string =>
+  formatRoute(from ? { view: 'run', runId, tab, from } : { view: 'run', runId, tab });
 export const workflowRunHref = (workflowRunId: string): string =>
   formatRoute({ view: 'workflowRun', workflowRunId });
