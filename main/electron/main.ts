@@ -6,7 +6,7 @@
  *   app-protocol.ts    app://baton/ → renderer/dist (+CSP)   ipc.ts        sender + schema checks, events
  *   engine-relay.ts    calls ↔ the engine utility process   menu.ts       native menus → app.menuCommand
  *   dialogs.ts         native dialogs for the engine         app-paths.ts  where files and data live
- *   open-path.ts       app.openPath (folders only)
+ *   open-path.ts       app.openPath (folders only)           unsaved-guard.ts  Leave/Stay prompt, quit order
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import type { CallContext } from './ipc.js';
 import { createEventSender, registerApiIpc } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
 import { createOpenPath } from './open-path.js';
+import { guardUnload, stopEngineOnQuit, workflowFromTitle } from './unsaved-guard.js';
 import { hardenSession, hardenWebContents, openExternalSafely } from './url-gate.js';
 import { createWindowOptions } from './window-options.js';
 
@@ -100,6 +101,11 @@ async function run(): Promise<void> {
     });
     win.once('ready-to-show', () => win.show());
     win.webContents.on('render-process-gone', (_e, details) => log(`the window's page stopped (${details.reason})`));
+    // The page's beforeunload guard cancels a close or reload silently in Electron: ask here instead.
+    guardUnload(win.webContents, {
+      ask: (options) => dialog.showMessageBoxSync(win, options),
+      workflowName: () => workflowFromTitle(win.webContents.getTitle()),
+    });
     win.loadURL(APP_ENTRY_URL).catch((e: unknown) => log(`could not load ${APP_ENTRY_URL}: ${(e as Error).message}`));
     return win;
   };
@@ -111,15 +117,9 @@ async function run(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  let engineStopped = false;
-  app.on('before-quit', (event) => {
-    if (engineStopped) return;
-    event.preventDefault();
-    void relay.stop().finally(() => {
-      engineStopped = true;
-      app.quit();
-    });
-  });
+  // Quitting closes the windows first (each page may veto, see guardUnload); only once all have
+  // closed is the engine stopped. A Stay abandons the quit and the engine keeps running.
+  stopEngineOnQuit(app, { stopEngine: () => relay.stop(), log });
 
   await app.whenReady();
 

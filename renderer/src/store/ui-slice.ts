@@ -201,8 +201,10 @@ export const createUiSlice: SliceCreator<UiState & UiActions> = (set, get, api, 
         get().toast('error', 'The example workflow is not installed with this copy of Baton.');
         return;
       }
+      // Asked first: a No leaves the document and the project panel as they were.
+      if (!get().confirmDiscard()) return;
       if (info.exampleProject) void get().openProject(info.exampleProject);
-      await get().openWorkflow(info.exampleWorkflow);
+      await get().openWorkflow(info.exampleWorkflow, { force: true });
     },
 
     async saveWorkflow(opts) {
