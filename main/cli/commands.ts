@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, formatProblem, toAppError } from '../../common/errors.js';
 import type { Problem } from '../../common/errors.js';
+import type { SearchSyntaxErrorDetails } from '../../common/search/filter.js';
+import { Cursor, NUMERIC_ATTRIBUTES, STRING_ATTRIBUTES } from '../../common/search/filter.js';
 import type { RunStatus } from '../../common/types.js';
 import { RUN_STATUSES } from '../../common/types.js';
 import { topologicalOrder } from '../../common/workflow/graph.js';
 import type { Engine } from '../engine/engine.js';
 import { loadProject, resolveEntryPoint } from '../engine/projects/index.js';
+import { BATON_ORDER_KEYS, SEARCH_MAX_RESULTS_THRESHOLD } from '../engine/store/search.js';
 import { loadWorkflowFile } from '../engine/workflow/load.js';
 import type { WorkflowExecution } from '../engine/workflow/execute.js';
 import { keyValues, parse, positiveInt } from './args.js';
@@ -72,6 +75,47 @@ export const run: Command = async (argv, io, engine) => {
   }
   return ok ? 0 : 1;
 };
+
+/** The order keys `runs list --order-by` accepts besides metrics.KEY, params.KEY and tags.KEY. */
+const ORDER_ATTRIBUTES = [...STRING_ATTRIBUTES, ...NUMERIC_ATTRIBUTES, ...BATON_ORDER_KEYS];
+
+/**
+ * A bad --order-by item's error also names the history table's own keys (MLflow's parser, which
+ * gets the items that are not plain Baton keys, lists only MLflow's attributes), and a Baton key
+ * followed by something wrong (`duration DESC x`) is reported where it goes wrong, not as an
+ * unknown attribute.
+ */
+function withOrderKeysHint<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== 'FILTER_INVALID') throw e;
+    const d = e.details as SearchSyntaxErrorDetails | undefined;
+    if (d?.kind !== 'order_by' || !e.message.includes('unknown attribute')) throw e;
+    batonKeyItemError(d.expression);
+    throw new AppError(
+      'FILTER_INVALID',
+      `${e.message}. --order-by takes ${ORDER_ATTRIBUTES.join(', ')}, metrics.KEY, params.KEY or tags.KEY, optionally followed by ASC or DESC`,
+      e.details,
+    );
+  }
+}
+
+const BATON_KEY_PREFIX = new RegExp(`^\\s*(?:attributes?\\.|attr\\.)?(?:${BATON_ORDER_KEYS.join('|')})(?![\\p{L}\\p{N}_.])`, 'iu');
+
+/** Throws the precise error for an order_by item that starts with a Baton key; returns otherwise. */
+function batonKeyItemError(item: string): void {
+  const m = BATON_KEY_PREFIX.exec(item);
+  if (!m) return;
+  const c: Cursor = new Cursor(item, 'order_by');
+  c.pos = m[0].length;
+  c.skipWs();
+  const w = c.peekWord()?.toUpperCase();
+  if (w !== 'ASC' && w !== 'DESC') c.fail('expected ASC or DESC', c.pos, { hint: 'give one column per order_by item' });
+  c.pos += w.length;
+  c.skipWs();
+  c.fail('expected the end of the order_by item', c.pos, { hint: 'give one column per order_by item' });
+}
 
 function experimentChoice(name: string | undefined, id: string | undefined): { experimentName?: string; experimentId?: string } {
   if (name !== undefined && id !== undefined) throw new AppError('USAGE', 'Give --experiment-name or --experiment-id, not both.');
@@ -274,15 +318,23 @@ export const runs: Command = async (argv, io, engine) => {
         if (!exp) throw new AppError('EXPERIMENT_NOT_FOUND', `Experiment '${values['experiment-name']}' does not exist.`);
         experimentIds = [exp.experiment_id];
       }
-      // --status is sugar for the filter language (MLflow's search syntax, see docs/search.md).
-      const filter = [values.filter?.trim() || null, status ? `attributes.status = '${status}'` : null].filter(Boolean).join(' and ');
-      const { runs: list } = e.store.searchRuns({
-        experimentIds,
-        filter,
-        orderBy: values['order-by'],
-        maxResults: positiveInt(values['max-results'], '--max-results') ?? 1000,
-        runViewType: values.all ? 'ALL' : 'ACTIVE_ONLY',
-      });
+      const maxResults = positiveInt(values['max-results'], '--max-results') ?? 1000;
+      if (maxResults > SEARCH_MAX_RESULTS_THRESHOLD) {
+        throw new AppError('USAGE', `--max-results must be at most ${SEARCH_MAX_RESULTS_THRESHOLD}, got ${maxResults}.`);
+      }
+      // The history table's search (the UI's runs.search): MLflow's filter and order_by syntax
+      // (docs/search.md) plus the table's own sort keys, so the same query gives the same runs in
+      // the same order here and there.
+      const { runs: list } = withOrderKeysHint(() =>
+        e.store.searchHistory({
+          experimentIds,
+          filter: values.filter?.trim() || undefined,
+          orderBy: values['order-by'],
+          statuses: status ? [status] : undefined,
+          runViewType: values.all ? 'ALL' : 'ACTIVE_ONLY',
+          limit: maxResults,
+        }),
+      );
       io.out(values.json ? JSON.stringify(list.map(runJson)) + '\n' : runsTable(list) + '\n');
       return 0;
     }

@@ -96,7 +96,7 @@ Every request must carry the token (the mlflow client sends MLFLOW_TRACKING_TOKE
   'runs list': `Usage: baton runs list [--experiment-name NAME] [--status STATUS] [--filter EXPR] [--order-by KEY]... [--max-results N] [--all] [--json]
 
   --filter EXPR        MLflow's search syntax, e.g. "metrics.rmse < 0.8 and params.alpha = '0.1'"
-  --order-by KEY       e.g. "metrics.rmse ASC" or "attributes.start_time DESC" (repeatable)
+  --order-by KEY       e.g. "metrics.rmse ASC", "attributes.start_time DESC", "duration DESC" or experiment_name (repeatable; the history table's keys, docs/cli.md)
   --max-results N      at most N runs (default 1000, at most 50000)
   --all                include deleted runs
 `,

@@ -1,11 +1,15 @@
 /**
  * The CLI's run housekeeping through the built CLI (`npm run build` first): `runs rename`, `runs
  * note`, `runs delete` / `restore`, `runs mark-failed`, `runs rerun -P`. Output, exit codes and the
- * history afterwards; bad input exits 2 with `error[CODE]` and changes nothing.
+ * history afterwards; bad input exits 2 with `error[CODE]` and changes nothing. And `runs list
+ * --filter / --order-by / --max-results`: the history table's search (the UI's runs.search) with
+ * its own sort keys (duration, experiment_name, …), giving the same runs in the same order.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { createDispatcher, createHandlers } from '../../main/api/handlers.js';
+import { Engine } from '../../main/engine/engine.js';
 import type { CliResult } from '../helpers.js';
 import { CLI, makeProject, runCli as cli, tempDir, waitUntil } from '../helpers.js';
 
@@ -27,6 +31,8 @@ interface RunJson {
   params: Record<string, string>;
   tags: Record<string, string>;
   command: string;
+  experiment_id: string;
+  metrics: Record<string, number>;
 }
 
 function json<T>(r: CliResult): T {
@@ -132,5 +138,144 @@ describe('baton runs housekeeping', () => {
     for (const c of ['rename RUN_ID NAME', 'note RUN_ID TEXT', 'delete RUN_ID...', 'restore RUN_ID...', 'mark-failed RUN_ID', 'rerun RUN_ID [-P NAME=VALUE]']) {
       assert.ok(r.stdout.includes(c), `${c} in\n${r.stdout}`);
     }
+  });
+});
+
+/**
+ * `log.mjs SCORE TEAM WAIT_MS` logs the metric score and the tag team into its run through Baton's
+ * MLflow REST API, then waits WAIT_MS (so the runs' durations differ by a clear margin).
+ */
+const LOG_MJS = `const post = async (endpoint, body) => {
+  const r = await fetch(process.env.MLFLOW_TRACKING_URI.replace(/\\/$/, '') + '/api/2.0/mlflow/' + endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + process.env.MLFLOW_TRACKING_TOKEN },
+    body: JSON.stringify({ run_id: process.env.MLFLOW_RUN_ID, ...body }),
+  });
+  if (!r.ok) throw new Error(endpoint + ': ' + r.status + ' ' + (await r.text()));
+};
+const [score, team, waitMs] = process.argv.slice(2);
+await post('runs/log-metric', { key: 'score', value: Number(score), timestamp: Date.now(), step: 0 });
+await post('runs/set-tag', { key: 'team', value: team });
+await new Promise((r) => setTimeout(r, Number(waitMs)));
+`;
+
+const SEARCH_PROJECT = `name: search
+entry_points:
+  main:
+    parameters:
+      a: string
+      score: float
+      team: string
+      wait_ms: {type: float, default: 0}
+    command: "${process.execPath} log.mjs {score} {team} {wait_ms}"
+`;
+
+describe('baton runs list --filter / --order-by / --max-results', () => {
+  const searchHome = tempDir('baton-cli-search-');
+  const proj = makeProject(SEARCH_PROJECT, { 'log.mjs': LOG_MJS });
+  /** r1, r2, r3 in start order; see the table in before(). */
+  const r: string[] = [];
+  const list = async (...args: string[]): Promise<string[]> =>
+    json<RunJson[]>(await cli(['runs', 'list', ...args, '--json'], { home: searchHome })).map((x) => x.run_id);
+  const failing = async (...args: string[]): Promise<CliResult> => cli(['runs', 'list', ...args, '--json'], { home: searchHome });
+
+  before(async () => {
+    // run  experiment  a  score  team  waits
+    // r1   m-exp       1  0.5    red   700 ms
+    // r2   a-exp       2  0.9    blue  0
+    // r3   z-exp       3  0.1    red   350 ms
+    for (const [a, exp, score, team, wait] of [
+      ['1', 'm-exp', '0.5', 'red', '700'],
+      ['2', 'a-exp', '0.9', 'blue', '0'],
+      ['3', 'z-exp', '0.1', 'red', '350'],
+    ] as const) {
+      const run = json<RunJson>(
+        await cli(['run', proj, '-P', `a=${a}`, '-P', `score=${score}`, '-P', `team=${team}`, '-P', `wait_ms=${wait}`, '--experiment-name', exp, '--json', '-q'], {
+          home: searchHome,
+        }),
+      );
+      assert.equal(run.status, 'FINISHED');
+      assert.deepEqual(run.metrics, { score: Number(score) });
+      assert.equal(run.tags.team, team);
+      r.push(run.run_id);
+    }
+  });
+
+  test('without --filter or --order-by: every run, newest first', async () => {
+    assert.deepEqual(await list(), [r[2], r[1], r[0]]);
+  });
+
+  test('--filter with metrics, params and tags clauses selects the matching runs', async () => {
+    assert.deepEqual(await list('--filter', 'metrics.score >= 0.5'), [r[1], r[0]]);
+    assert.deepEqual(await list('--filter', "params.a = '3'"), [r[2]]);
+    assert.deepEqual(await list('--filter', "tags.team = 'red'"), [r[2], r[0]]);
+    assert.deepEqual(await list('--filter', "metrics.score > 0.2 and params.a != '2' and tags.team = 'red'"), [r[0]]);
+    assert.deepEqual(await list('--filter', "tags.team = 'green'"), []);
+    // --status and --experiment-name narrow the filter further.
+    assert.deepEqual(await list('--filter', "tags.team = 'red'", '--status', 'finished', '--experiment-name', 'z-exp'), [r[2]]);
+  });
+
+  test('--order-by metrics.score DESC and ASC', async () => {
+    assert.deepEqual(await list('--order-by', 'metrics.score DESC'), [r[1], r[0], r[2]]);
+    assert.deepEqual(await list('--order-by', 'metrics.score ASC'), [r[2], r[0], r[1]]);
+    assert.deepEqual(await list('--filter', "tags.team = 'red'", '--order-by', 'metrics.score DESC'), [r[0], r[2]]);
+    assert.deepEqual(await list('--order-by', 'params.a DESC'), [r[2], r[1], r[0]]);
+    assert.deepEqual(await list('--order-by', 'tags.team ASC', '--order-by', 'metrics.score ASC'), [r[1], r[2], r[0]]);
+  });
+
+  test("--order-by the history table's keys: duration, experiment_name (bare or attributes., any case)", async () => {
+    assert.deepEqual(await list('--order-by', 'duration'), [r[1], r[2], r[0]]);
+    assert.deepEqual(await list('--order-by', 'duration DESC'), [r[0], r[2], r[1]]);
+    assert.deepEqual(await list('--order-by', 'experiment_name'), [r[1], r[0], r[2]]);
+    assert.deepEqual(await list('--order-by', 'attributes.experiment_name desc'), [r[2], r[0], r[1]]);
+    assert.deepEqual(await list('--filter', "tags.team = 'red'", '--order-by', 'DURATION ASC'), [r[2], r[0]]);
+  });
+
+  test('--max-results limits the list after ordering', async () => {
+    assert.deepEqual(await list('--order-by', 'metrics.score DESC', '--max-results', '2'), [r[1], r[0]]);
+    assert.deepEqual(await list('--order-by', 'duration DESC', '--max-results', '1'), [r[0]]);
+    assert.deepEqual(await list('--max-results', '1'), [r[2]]);
+  });
+
+  test("the same runs in the same order as the UI's runs.search", async () => {
+    const engine = Engine.open({ home: searchHome });
+    try {
+      const dispatch = createDispatcher(createHandlers(engine));
+      for (const q of [
+        { orderBy: ['duration DESC'] },
+        { orderBy: ['experiment_name ASC'], filter: "tags.team = 'red'" },
+        { orderBy: ['metrics.score DESC'], filter: "params.a != '1'" },
+      ]) {
+        const ui = await dispatch('runs.search', q);
+        assert.ok(ui.ok, JSON.stringify(ui));
+        const uiIds = (ui.value as { runs: { run_id: string }[] }).runs.map((x) => x.run_id);
+        assert.deepEqual(await list(...(q.filter ? ['--filter', q.filter] : []), '--order-by', q.orderBy[0]!), uiIds, JSON.stringify(q));
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a bad --filter is error[FILTER_INVALID] naming the position; exit 2, nothing on stdout', async () => {
+    assertInputError(await failing('--filter', 'metrics.score >'), 'FILTER_INVALID', /Invalid filter 'metrics\.score >': expected a number for metrics\.score at position 15/);
+    assertInputError(
+      await failing('--filter', "params.a = '1' or params.a = '2'"),
+      'FILTER_INVALID',
+      /Invalid filter .* at position 15, found 'or'/,
+    );
+  });
+
+  test('a bad --order-by key is error[FILTER_INVALID] naming it and the accepted keys; exit 2, nothing on stdout', async () => {
+    const unknown = await failing('--order-by', 'durations DESC');
+    assertInputError(unknown, 'FILTER_INVALID', /Invalid order_by 'durations DESC': unknown attribute at position 0, found 'durations'/);
+    assert.match(unknown.stderr, /--order-by takes .*start_time.*duration, experiment_name, workflow_name, step_name, entry_point, metrics\.KEY, params\.KEY or tags\.KEY/);
+    assertInputError(
+      await failing('--order-by', 'duration DESC x'),
+      'FILTER_INVALID',
+      /Invalid order_by 'duration DESC x': expected the end of the order_by item at position 14, found 'x'/,
+    );
+    assertInputError(await failing('--order-by', 'metrics.score DOWN'), 'FILTER_INVALID', /expected ASC or DESC at position 14, found 'DOWN'/);
+    assertInputError(await failing('--order-by', 'duration', '--order-by', 'duration DESC'), 'FILTER_INVALID', /duplicate column duration/);
+    assertInputError(await failing('--max-results', '50001'), 'USAGE', /--max-results must be at most 50000, got 50001/);
   });
 });
