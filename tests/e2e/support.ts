@@ -8,6 +8,7 @@
  * process. Build first (`npm run build`); without a build or a Chromium the tests report
  * themselves skipped with the reason.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
@@ -146,7 +147,11 @@ export interface AppPage {
 
 /** A new browser context (1280×800) on the host's address, once the app says it is ready. */
 /** `initScript`: run in the page before its own scripts (e.g. an observer the test reads later). */
-export async function openApp(browser: Browser, host: Host, { initScript }: { initScript?: string } = {}): Promise<AppPage> {
+export async function openApp(
+  browser: Browser,
+  host: Host,
+  { initScript }: { initScript?: string } = {},
+): Promise<AppPage> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
@@ -345,5 +350,72 @@ export class Resources {
     const hosts = this.hosts.splice(0);
     await Promise.allSettled(contexts.map((c) => c.close()));
     await Promise.allSettled(hosts.map((h) => h.stop()));
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The new user's journey (web.test.ts and electron.test.ts)
+
+export async function box(
+  page: Page,
+  testId: string,
+): Promise<{ x: number; y: number; width: number; height: number }> {
+  const b = await page.getByTestId(testId).boundingBox();
+  assert.ok(b, `${testId} is not on screen`);
+  return b;
+}
+
+/** Fully inside the canvas's visible rectangle. */
+export async function assertOnCanvas(page: Page, testId: string): Promise<void> {
+  const c = await box(page, 'canvas');
+  const b = await box(page, testId);
+  assert.ok(
+    b.x >= c.x && b.y >= c.y && b.x + b.width <= c.x + c.width && b.y + b.height <= c.y + c.height,
+    `${testId} is not fully visible on the canvas`,
+  );
+}
+
+/** The run id the inspector shows for the selected step's last run (the full id is its title). */
+export function inspectorRunId(page: Page) {
+  return page.locator(`${byTestId('inspector-run')} .run-line span.mono[title]`);
+}
+
+export const status = (page: Page, testId: string, value: string) =>
+  page.locator(`${byTestId(testId)}[data-status="${value}"]`);
+
+/** The welcome card gives way once a project is open; if it is still up, dismiss it as a user would. */
+export async function dismissWelcomeIfShown(page: Page): Promise<void> {
+  if (await page.getByTestId('first-run').isVisible()) await page.getByTestId('btn-first-empty').click();
+  await page.getByTestId('first-run').waitFor({ state: 'detached' });
+}
+
+/** Drops load_raw_data, then etl_data to its right, and fits both in view. */
+export async function placeTwoSteps(page: Page): Promise<void> {
+  const canvas = await box(page, 'canvas');
+  await dropEntryPoint(page, 'load_raw_data', { x: canvas.x + 160, y: canvas.y + 140 });
+  // The first node makes React Flow fit the view to it, so step 2 is placed from where step 1 ended up.
+  const n1 = await box(page, 'step-node-load_raw_data');
+  await dropEntryPoint(page, 'etl_data', {
+    x: Math.min(n1.x + n1.width + 90, canvas.x + canvas.width - 40),
+    y: n1.y + 60,
+  });
+  await page.getByTestId('btn-fit').click();
+  await waitForStableViewport(page);
+  await assertOnCanvas(page, 'step-node-load_raw_data');
+  await assertOnCanvas(page, 'step-node-etl_data');
+}
+
+/** Runs fn; on failure keeps a screenshot of the page as test-artifacts/e2e/FAILED-NAME.png. */
+export async function failureShot(
+  page: () => Page | undefined,
+  name: string,
+  fn: () => Promise<void>,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    const p = page();
+    if (p) await screenshot(p, `FAILED-${name.replace(/[^\w]+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    throw e;
   }
 }

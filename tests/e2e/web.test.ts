@@ -27,21 +27,27 @@ import { REPO_ROOT, tempDir, waitUntil } from '../helpers.js';
 import {
   ARTIFACTS,
   Resources,
+  box,
   browseTo,
   byTestId,
   chooseProjectFolder,
   cli,
   dataEdge,
+  dismissWelcomeIfShown,
   drawConnection,
   dropEntryPoint,
   e2eSkipReason,
+  failureShot,
+  inspectorRunId,
   launchBrowser,
   openApp,
   pgrep,
+  placeTwoSteps,
   saveAs,
   screenshot,
   selectStep,
   startHost,
+  status,
   waitForStableViewport,
 } from './support.js';
 import type { Host } from './support.js';
@@ -55,70 +61,6 @@ function workFolder(): { work: string; home: string } {
   const home = path.join(work, 'home');
   fs.mkdirSync(home);
   return { work, home };
-}
-
-async function box(
-  page: Page,
-  testId: string,
-): Promise<{ x: number; y: number; width: number; height: number }> {
-  const b = await page.getByTestId(testId).boundingBox();
-  assert.ok(b, `${testId} is not on screen`);
-  return b;
-}
-
-/** Fully inside the canvas's visible rectangle. */
-async function assertOnCanvas(page: Page, testId: string): Promise<void> {
-  const c = await box(page, 'canvas');
-  const b = await box(page, testId);
-  assert.ok(
-    b.x >= c.x && b.y >= c.y && b.x + b.width <= c.x + c.width && b.y + b.height <= c.y + c.height,
-    `${testId} is not fully visible on the canvas`,
-  );
-}
-
-/** The run id the inspector shows for the selected step's last run (the full id is its title). */
-function inspectorRunId(page: Page) {
-  return page.locator(`${byTestId('inspector-run')} .run-line span.mono[title]`);
-}
-
-const status = (page: Page, testId: string, value: string) =>
-  page.locator(`${byTestId(testId)}[data-status="${value}"]`);
-
-/** The welcome card gives way once a project is open; if it is still up, dismiss it as a user would. */
-async function dismissWelcomeIfShown(page: Page): Promise<void> {
-  if (await page.getByTestId('first-run').isVisible()) await page.getByTestId('btn-first-empty').click();
-  await page.getByTestId('first-run').waitFor({ state: 'detached' });
-}
-
-/** Drops load_raw_data, then etl_data to its right, and fits both in view. */
-async function placeTwoSteps(page: Page): Promise<void> {
-  const canvas = await box(page, 'canvas');
-  await dropEntryPoint(page, 'load_raw_data', { x: canvas.x + 160, y: canvas.y + 140 });
-  // The first node makes React Flow fit the view to it, so step 2 is placed from where step 1 ended up.
-  const n1 = await box(page, 'step-node-load_raw_data');
-  await dropEntryPoint(page, 'etl_data', {
-    x: Math.min(n1.x + n1.width + 90, canvas.x + canvas.width - 40),
-    y: n1.y + 60,
-  });
-  await page.getByTestId('btn-fit').click();
-  await waitForStableViewport(page);
-  await assertOnCanvas(page, 'step-node-load_raw_data');
-  await assertOnCanvas(page, 'step-node-etl_data');
-}
-
-/** Runs fn; on failure keeps a screenshot of the page as test-artifacts/e2e/FAILED-NAME.png. */
-async function failureShot(
-  page: () => Page | undefined,
-  name: string,
-  fn: () => Promise<void>,
-): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    const p = page();
-    if (p) await screenshot(p, `FAILED-${name.replace(/[^\w]+/g, '-').slice(0, 60)}`).catch(() => undefined);
-    throw e;
-  }
 }
 
 /**
@@ -579,16 +521,13 @@ describe('web UI in Chromium (baton ui)', { skip, timeout: 300_000 }, () => {
     },
   );
 
-  test(
-    'the welcome card gives way once a project is opened from it',
-    async () => {
-      const { home } = workFolder();
-      const host = res.host(await startHost(home));
-      const { page } = res.app(await openApp(browser, host));
-      await page.getByTestId('btn-first-open-project').click();
-      await chooseProjectFolder(page, EXAMPLE);
-      await page.getByTestId('entry-point-load_raw_data').waitFor();
-      await page.getByTestId('first-run').waitFor({ state: 'detached', timeout: 3_000 });
-    },
-  );
+  test('the welcome card gives way once a project is opened from it', async () => {
+    const { home } = workFolder();
+    const host = res.host(await startHost(home));
+    const { page } = res.app(await openApp(browser, host));
+    await page.getByTestId('btn-first-open-project').click();
+    await chooseProjectFolder(page, EXAMPLE);
+    await page.getByTestId('entry-point-load_raw_data').waitFor();
+    await page.getByTestId('first-run').waitFor({ state: 'detached', timeout: 3_000 });
+  });
 });
