@@ -571,6 +571,20 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
             'evaluate.py',
           ]);
           await screenshot(page, 'journey-05-palette');
+          // A pointer standing where the list will appear must not steal the keyboard's choice:
+          // park it over the second item's place, open the box again and type.
+          const item2 = await page.locator('.palette-item').nth(1).boundingBox();
+          assert.ok(item2);
+          await page.keyboard.press('Escape');
+          await page.getByTestId('search-palette').waitFor({ state: 'detached' });
+          await page.mouse.move(item2.x + item2.width / 2, item2.y + item2.height / 2);
+          await page.keyboard.press('Control+k');
+          await page.getByTestId('search-input').pressSequentially('eval');
+          await page.locator('.palette-item').nth(1).waitFor();
+          await page.evaluate(
+            'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50))))',
+          );
+          assert.equal(await page.locator('.palette-item.active .pi-label').textContent(), 'evaluate');
           await page.keyboard.press('Enter');
           await page.getByTestId('search-palette').waitFor({ state: 'detached' });
           await page.getByTestId('step-node-evaluate').waitFor();
@@ -694,8 +708,16 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
             await page.mouse.move(body.x + body.width / 2, body.y + body.height / 2);
             await page.mouse.wheel(0, -300);
             await page.locator(`${byTestId('log-follow')}:not(:checked)`).waitFor({ timeout: 5_000 });
-            await page.mouse.wheel(0, 1_000_000);
-            await page.locator(`${byTestId('log-follow')}:checked`).waitFor({ timeout: 5_000 });
+            // (Lines keep arriving, so the end can move on between a wheel notch and its scroll
+            // event: keep wheeling down, as a user would.)
+            await waitUntil(
+              async () => {
+                await page.mouse.wheel(0, 5_000);
+                return follow.isChecked();
+              },
+              'follow on again after wheeling to the end',
+              10_000,
+            );
           } finally {
             fs.writeFileSync(stop, '');
           }
@@ -806,9 +828,10 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
             await elapsed.waitFor();
             const t1 = Date.now();
             const first = parseDuration((await elapsed.textContent()) ?? '');
-            // It ticks once a second: wait for the text to change, twice.
+            // It ticks once a second (and on each re-render): wait for the text to change, going
+            // forward every time, until it has advanced a second.
             let prev = first;
-            for (let i = 0; i < 2; i++) {
+            for (let i = 0; i < 6 && prev - first < 1; i++) {
               const p = prev;
               prev = await waitUntil(
                 async () => {

@@ -1,5 +1,5 @@
 /** Ctrl+K: add a step by typing part of an entry point's name, or jump to a step on the canvas. */
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../store/context.js';
@@ -38,6 +38,10 @@ function score(query: string, text: string): number {
 function Palette() {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
+  // Where the pointer was last seen over the list. Only a pointer that really moved picks an item:
+  // the browser also sends mouse events when the list changes under a pointer that stands still,
+  // and those must not steal the keyboard's choice (typing reorders the items under it).
+  const pointer = useRef<{ x: number; y: number } | null>(null);
   const projects = useAppStore(useShallow((s) => s.projectOrder.map((d) => s.projects[d]).filter((p): p is ProjectEntry => !!p?.project)));
   const steps = useAppStore(useShallow((s) => s.nodes.filter((n) => n.type === 'step').map((n) => n.id)));
   const setPaletteOpen = useAppStore((s) => s.setPaletteOpen);
@@ -107,7 +111,11 @@ function Palette() {
               key={it.key}
               className={i === active ? 'palette-item active' : 'palette-item'}
               data-testid={`search-item-${it.label}`}
-              onMouseEnter={() => setActive(i)}
+              onMouseMove={(e) => {
+                const last = pointer.current;
+                pointer.current = { x: e.clientX, y: e.clientY };
+                if (last && (last.x !== e.clientX || last.y !== e.clientY)) setActive(i);
+              }}
               onMouseDown={(e) => {
                 e.preventDefault();
                 pick(it);
