@@ -64,7 +64,6 @@ const BIG_METRIC = 'loss_1m';
 // ------------------------------------------------------------------------------------------------
 // The generated history
 
-
 const newId = (): string => randomBytes(16).toString('hex');
 
 /** Fills `home` with RUNS runs and the big run; returns the big run's id. */
@@ -250,11 +249,11 @@ const JUMP = (row: number): string => `new Promise((resolve) => {
   requestAnimationFrame(check);
 })`;
 
-const CHART = `new Promise((resolve) => {
+const CHART = (metric: string): string => `new Promise((resolve) => {
   const t0 = performance.now();
   document.querySelector('[data-testid="run-tab-metrics"]').click();
   const check = () => {
-    const c = document.querySelector('[data-testid="metric-chart-${BIG_METRIC}"][data-drawn="1"]');
+    const c = document.querySelector('[data-testid="metric-chart-${metric}"][data-drawn="1"]');
     if (c) {
       const ch = new MessageChannel();
       ch.port1.onmessage = () => resolve({ ms: performance.now() - t0, points: Number(c.getAttribute('data-points')), total: Number(c.getAttribute('data-total')) });
@@ -342,7 +341,7 @@ async function firstRows(host: Host, page: Page): Promise<FirstRows> {
   };
 }
 
-async function round(host: Host, page: Page, bigRun: string): Promise<Round> {
+async function round(host: Host, page: Page, big: { run: string; metric: string }): Promise<Round> {
   const first = await firstRows(host, page);
   // The wheel over the table.
   const box = await page.getByTestId('runs-table').boundingBox();
@@ -370,9 +369,9 @@ async function round(host: Host, page: Page, bigRun: string): Promise<Round> {
   const missed = rec.deltas.reduce((n, d) => n + Math.max(0, Math.round(d / frame) - 1), 0);
   const jump = await page.evaluate<number>(JUMP(50_000));
   // The chart: the big run's page (an in-app navigation), then a click on its Metrics tab.
-  await page.evaluate(`location.hash = '#/runs/${bigRun}'`);
+  await page.evaluate(`location.hash = '#/runs/${big.run}'`);
   await poll(page, `!!document.querySelector('[data-testid="run-tab-metrics"]')`, 'the run page');
-  const chart = await page.evaluate<{ ms: number; points: number; total: number }>(CHART);
+  const chart = await page.evaluate<{ ms: number; points: number; total: number }>(CHART(big.metric));
   return {
     ...first,
     scroll: {
@@ -412,21 +411,31 @@ async function main(): Promise<void> {
     args: CHROMIUM_ARGS,
   });
   try {
-    const big = await call<{ runs: { run_id: string }[] }>(host, 'runs.search', {
-      filter: "attributes.run_name = 'million-points'",
-      limit: 1,
-    });
-    const bigRun = big.runs[0]?.run_id;
+    // This script's big run, or `npm run bench:history`'s (its folder, --home, has the issue's
+    // full data set: a 1,000-step metric in every run); the chart is its longest metric.
+    let bigRun: string | undefined;
+    for (const name of ['million-points', 'big-metric']) {
+      const found = await call<{ runs: { run_id: string }[] }>(host, 'runs.search', {
+        filter: `attributes.run_name = '${name}'`,
+        limit: 1,
+      });
+      bigRun ??= found.runs[0]?.run_id;
+    }
     if (!bigRun)
       throw new Error(
-        'the data folder has no run named million-points (generate a fresh one without --home)',
+        'the data folder has no run named million-points or big-metric (generate a fresh one without --home)',
       );
+    const keys = await call<{ metricKeys: { key: string; count: number }[] }>(host, 'runs.detail', {
+      runId: bigRun,
+    });
+    const longest = [...keys.metricKeys].sort((a, b) => b.count - a.count)[0];
+    if (!longest) throw new Error(`the big run ${bigRun} has no metric`);
     const rounds: Round[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const context = await browser.newContext({ viewport: VIEWPORT });
       const page = await context.newPage();
       await page.addInitScript({ content: FIRST_ROWS_PROBE });
-      rounds.push(await round(host, page, bigRun));
+      rounds.push(await round(host, page, { run: bigRun, metric: longest.key }));
       log(`round ${i + 1}: ${JSON.stringify(rounds[i])}`);
       await context.close();
     }
