@@ -95,7 +95,7 @@ function withOrderKeysHint<T>(fn: () => T): T {
     batonKeyItemError(d.expression);
     throw new AppError(
       'FILTER_INVALID',
-      `${e.message}. --order-by takes ${ORDER_ATTRIBUTES.join(', ')}, metrics.KEY, params.KEY or tags.KEY, optionally followed by ASC or DESC`,
+      `${e.message.replace(/; orderable attributes are .*$/s, '')}. --order-by takes ${ORDER_ATTRIBUTES.join(', ')}, metrics.KEY, params.KEY or tags.KEY, optionally followed by ASC or DESC`,
       e.details,
     );
   }

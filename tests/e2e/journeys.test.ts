@@ -252,6 +252,19 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
     await browser?.close();
   });
 
+  /**
+   * A one-step workflow of the project's `entry` (one that runs until the file `stop` exists),
+   * opened on the canvas of a fresh host and data folder.
+   */
+  async function openStoppable(entry: string): Promise<AppPage & { stop: string }> {
+    const w = workFolder();
+    const stop = path.join(w.work, `stop-${entry}`);
+    const step = `  ${entry}:\n    project: ./proj\n    entry_point: ${entry}\n    parameters:\n      stop: ${stop}\n`;
+    const file = writeWorkflow(w, entry, step);
+    const host = res.host(await startHost(w.home));
+    return { ...(await openOnWorkflow(browser, host, res, file, [entry])), stop };
+  }
+
   test(
     'first run: a fresh data folder → "Open the example workflow" → Ctrl+Enter → finished within a minute',
     { timeout: 150_000 },
@@ -263,7 +276,7 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
       const { page, pageErrors } = res.app(await openApp(browser, host));
       await failureShot(
         () => page,
-        'first-run',
+        'journey-first-run',
         async () => {
           await page.getByTestId('first-run').waitFor();
           const info = await host.call('app.info', {});
@@ -350,7 +363,7 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
       ]);
       await failureShot(
         () => page,
-        'resume',
+        'journey-resume',
         async () => {
           // Nothing failed yet: Resume is off.
           assert.equal(await page.getByTestId('btn-resume-failed').isDisabled(), true);
@@ -439,7 +452,7 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
       const { page, pageErrors } = await openOnWorkflow(browser, host, res, file, ['prepare', 'publish']);
       await failureShot(
         () => page,
-        'shortcuts',
+        'journey-shortcuts',
         async () => {
           const both = ['prepare', 'publish'];
           const edges = () => page.locator('.react-flow__edge').count();
@@ -549,7 +562,7 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
       const { page, pageErrors } = res.app(await openApp(browser, host));
       await failureShot(
         () => page,
-        'palette',
+        'journey-palette',
         async () => {
           await page.getByTestId('first-run').waitFor();
           await page.getByTestId('btn-first-open-project').click();
@@ -629,23 +642,10 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
     'output panel follow mode: sticks to the end, scrolling up stops it, ticking Follow jumps back',
     { timeout: 150_000 },
     async () => {
-      const w = workFolder();
-      const stop = path.join(w.work, 'stop-chatty');
-      const file = writeWorkflow(
-        w,
-        'chatty',
-        `  chatty:
-    project: ./proj
-    entry_point: chatty
-    parameters:
-      stop: ${stop}
-`,
-      );
-      const host = res.host(await startHost(w.home));
-      const { page, pageErrors } = await openOnWorkflow(browser, host, res, file, ['chatty']);
+      const { page, pageErrors, stop } = await openStoppable('chatty');
       await failureShot(
         () => page,
-        'log-follow',
+        'journey-log-follow',
         async () => {
           try {
             await page.getByTestId('btn-run').click();
@@ -758,7 +758,7 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
       const { page, pageErrors } = await openOnWorkflow(browser, host, res, file, ['prepare', 'publish']);
       await failureShot(
         () => page,
-        'cache-toggle',
+        'journey-cache-toggle',
         async () => {
           assert.equal(readDoc().steps.prepare?.cache, undefined);
           await selectStep(page, 'prepare');
@@ -802,23 +802,10 @@ describe('user journeys in Chromium (baton ui)', { skip, timeout: 600_000 }, () 
     'elapsed time on a running step node advances while it runs and stops when it ends',
     { timeout: 120_000 },
     async () => {
-      const w = workFolder();
-      const stop = path.join(w.work, 'stop-wait');
-      const file = writeWorkflow(
-        w,
-        'elapsed',
-        `  wait_for:
-    project: ./proj
-    entry_point: wait_for
-    parameters:
-      stop: ${stop}
-`,
-      );
-      const host = res.host(await startHost(w.home));
-      const { page, pageErrors } = await openOnWorkflow(browser, host, res, file, ['wait_for']);
+      const { page, pageErrors, stop } = await openStoppable('wait_for');
       await failureShot(
         () => page,
-        'elapsed',
+        'journey-elapsed',
         async () => {
           const elapsed = page.getByTestId('elapsed-wait_for');
           assert.equal(await elapsed.count(), 0, 'no elapsed time before a run');
