@@ -7,6 +7,7 @@
  *   engine-relay.ts    calls ↔ the engine utility process   menu.ts       native menus → app.menuCommand
  *   dialogs.ts         native dialogs for the engine         app-paths.ts  where files and data live
  *   open-path.ts       app.openPath (folders only)           unsaved-guard.ts  Leave/Stay prompt, quit order
+ *   single-instance.ts one Baton per data folder, the second launch focuses the first
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import type { CallContext } from './ipc.js';
 import { createEventSender, registerApiIpc } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
 import { createOpenPath } from './open-path.js';
+import { claimSingleInstance, focusOnSecondInstance } from './single-instance.js';
 import { guardUnload, stopEngineOnQuit, workflowFromTitle } from './unsaved-guard.js';
 import { hardenSession, hardenWebContents, openExternalSafely } from './url-gate.js';
 import { createWindowOptions } from './window-options.js';
@@ -38,10 +40,9 @@ app.setName('Baton');
 const folders = dataFolders(process.env, app.getPath('appData'));
 app.setPath('userData', folders.userData);
 
-if (!app.requestSingleInstanceLock()) {
-  // Another Baton on this data folder runs; it gets 'second-instance' and shows its window.
-  app.quit();
-} else {
+if (claimSingleInstance(app)) {
+  // (Without the lock another Baton on this data folder runs; it gets 'second-instance' and shows
+  // its window, and this one quits.)
   // Not awaited: Electron holds its `ready` event until this module's top level finishes, and run()
   // waits for `ready`.
   run().catch((e: unknown) => {
@@ -84,12 +85,6 @@ async function run(): Promise<void> {
     log,
   });
 
-  const focus = () => {
-    const win = mainWindow ?? createWindow();
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
-  };
   const createWindow = (): BrowserWindow => {
     const icon = process.platform === 'linux' && fs.existsSync(paths.icon) ? paths.icon : undefined;
     const win = new BrowserWindow(createWindowOptions({ preload: paths.preload, dev, icon, dark: nativeTheme.shouldUseDarkColors }));
@@ -110,7 +105,7 @@ async function run(): Promise<void> {
     return win;
   };
 
-  app.on('second-instance', focus);
+  focusOnSecondInstance(app, () => mainWindow ?? createWindow());
   app.on('web-contents-created', (_e, contents) =>
     hardenWebContents(contents, { openExternal: (url) => openExternalSafely(shell, url, log), log }),
   );
